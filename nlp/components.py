@@ -1,0 +1,111 @@
+"""spaCy factories (prefix `esicheck_`) wrapping medspaCy and scispacy with esicheck's rules.
+
+Rules are read from `patterns/` when the component is built, into fresh objects, so two
+pipelines never share mutable matcher state.
+"""
+
+
+from medspacy.context import ConText, ConTextRule
+from medspacy.section_detection import Sectionizer, SectionRule
+from medspacy.target_matcher import TargetMatcher, TargetRule
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp import resources
+
+TARGET_GROUP = "esicheck_targets"
+
+
+@Language.factory(
+    "esicheck_sectionizer", assigns=["token._.section"], requires=["token.is_sent_start"]
+)
+def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
+    """medspaCy Sectionizer loaded with the procedure-note section rules."""
+    sectionizer = Sectionizer(
+        nlp, name=name, rules=None, input_span_type=None, span_attrs=None
+    )
+    data = resources.section_rules()
+    sectionizer.add(
+        [SectionRule.from_dict(rule.model_dump(exclude_none=True)) for rule in data.section_rules]
+    )
+    return sectionizer
+
+
+@Language.factory("esicheck_targets", assigns=["doc.spans"])
+def make_target_matcher(nlp: Language, name: str) -> TargetMatcher:
+    """medspaCy TargetMatcher with the concept rules and the drug lexicon, unpruned so a
+    phrase can be both an approach ("caudal epidural") and a procedure type ("epidural")."""
+    matcher = TargetMatcher(
+        nlp, name=name, result_type="group", span_group_name=TARGET_GROUP, prune=False
+    )
+    rules = [
+        TargetRule.from_dict(rule.model_dump(exclude_none=True))
+        for rule in resources.target_rules()
+    ]
+    for drug in resources.drug_lexicon().drugs:
+        for term in drug.terms:
+            rules.append(
+                TargetRule(
+                    literal=term,
+                    category="DRUG",
+                    metadata={"value": drug.name, "role": drug.role},
+                )
+            )
+    matcher.add(rules)
+    return matcher
+
+
+@Language.factory("esicheck_context", requires=["doc.spans"])
+def make_context(nlp: Language, name: str) -> ConText:
+    """medspaCy ConText over the target group with rules tuned to procedure language."""
+    context = ConText(
+        nlp, name=name, rules=None, input_span_type="group", span_group_name=TARGET_GROUP
+    )
+    rules = []
+    for rule in resources.context_rules().context_rules:
+        data = rule.model_dump(exclude_none=True)
+        for key in ("allowed_types", "excluded_types", "terminated_by"):
+            if key in data:
+                data[key] = set(data[key])
+        rules.append(ConTextRule.from_dict(data))
+    context.add(rules)
+    return context
+
+
+@Language.factory("esicheck_abbreviations", requires=["doc.spans"])
+def make_abbreviations(nlp: Language, name: str) -> "AbbreviationTargets":
+    return AbbreviationTargets(nlp)
+
+
+class AbbreviationTargets:
+    """scispacy's abbreviation detector, then give each use of a note-defined short form the
+    targets of its long form: "... epidural steroid injection (LIESI) ... the LIESI was..."."""
+
+    def __init__(self, nlp: Language) -> None:
+        from scispacy.abbreviation import AbbreviationDetector
+
+        self._detector = AbbreviationDetector(nlp)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if "(" not in doc.text:
+            return doc
+        doc = self._detector(doc)
+        if not doc._.abbreviations:
+            return doc
+        targets = list(doc.spans[TARGET_GROUP]) if TARGET_GROUP in doc.spans else []
+        covered = {(t.start, t.end) for t in targets}
+        added: list[Span] = []
+        for short in doc._.abbreviations:
+            long_form = short._.long_form
+            if (short.start, short.end) in covered:
+                continue
+            for target in targets:
+                if target.start >= long_form.start and target.end <= long_form.end:
+                    span = Span(doc, short.start, short.end, label=target.label_)
+                    span._.target_rule = target._.target_rule
+                    added.append(span)
+                    covered.add((short.start, short.end))
+                    break
+        if added:
+            doc.spans[TARGET_GROUP] = targets + added
+        return doc

@@ -1,0 +1,1 @@
+"""Turn a processed spaCy Doc into typed, evidence-backed facts (`nlp.models`)."""

@@ -1,0 +1,322 @@
+"""Clinical documentation facts: consent, pain and function scores, diagnoses, conservative
+care, imaging correlation, post-procedure status and the response to prior injections."""
+
+from __future__ import annotations
+
+import re
+
+from nlp.facts.view import NoteView, cue
+from nlp.models import (
+    Consent,
+    ConservativeCare,
+    Diagnosis,
+    FunctionalScore,
+    ImagingCorrelation,
+    PainScore,
+    PostProcedure,
+    PriorInjection,
+)
+
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "several": 3, "a few": 2, "few": 2,
+}
+_ICD10 = re.compile(r"(?<![\w.])([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})(?![\w.])")
+_PAIN_PATTERNS = [
+    ("pain.slash10", re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10(?![\d/])")),
+    ("pain.out_of_10", re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*(?:out of|of)\s*(?:10|ten)\b", re.I)),
+    ("pain.scale_value", re.compile(
+        r"\b(?:vas|nrs|nprs|pain(?:\s+(?:score|level|scale|rating|intensity))?|numeric (?:pain )?rating(?: scale)?)"
+        r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|\(0-10\))*\s*(\d{1,2}(?:\.\d)?)(?!\s*(?:/|out of|mg|ml|%|cc|weeks?|days?|months?|years?|\.\d|\d))",
+        re.I)),
+    ("pain.pre_post", re.compile(
+        r"\b(pre|post)(?:-?(?:procedure|procedural|op|injection))?\s*[:=]?\s*(\d{1,2})(?!\s*(?:/|mg|ml|%|\d))",
+        re.I)),
+]
+_ODI = re.compile(r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b[^\d\n]{0,25}?(\d{1,3}(?:\.\d)?)\s*%?", re.I)
+_RMDQ = re.compile(r"\b(?:roland[- ]morris(?: disability)?(?: questionnaire)?(?: score)?|rmdq|rmq)\b[^\d\n]{0,20}?(\d{1,2})", re.I)
+_PROMIS = re.compile(r"\bpromis\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)", re.I)
+
+
+def _blank_after(view: NoteView, end: int) -> bool:
+    """True when the rest of the line after a label is a template blank ("Consent: ____")."""
+    line_end = view.text.find("\n", end)
+    rest = view.text[end: line_end if line_end >= 0 else len(view.text)]
+    rest = rest.lstrip(" :\t-")
+    return bool(cue("blank_inline").match(rest)) or bool(cue("blank").fullmatch(rest)) and not rest.strip(" .")
+
+
+def consent(view: NoteView) -> Consent:
+    evidence = []
+    documented = rba = False
+    form = None
+    for match in cue("consent_cue").finditer(view.text):
+        s, e = view.sentence_at(match.start())
+        sentence = view.text[s:e]
+        line_s, line_e = view.line_at(match.start())
+        line = view.text[line_s:line_e]
+        if cue("blank_inline").search(line) and not cue("consent_positive").search(
+            re.sub(cue("blank_inline"), "", line)
+        ):
+            continue
+        if cue("consent_negative").search(sentence):
+            continue
+        if view.section_at(match.start()) in ("plan", "history", "indication"):
+            continue
+        header_only = view.section_at(match.start()) == "consent" and not cue("consent_positive").search(sentence)
+        if not cue("consent_positive").search(sentence) and not header_only:
+            continue
+        if header_only:
+            body = view.text[match.end(): line_e].strip(" :\t-")
+            if not body or cue("blank").fullmatch(body) or re.fullmatch(r"(?i)(?:no|none|not obtained)\.?", body):
+                continue
+        documented = True
+        evidence.append(view.evidence(s, e, "consent.documented"))
+        window = view.text[s: min(len(view.text), e + 200)]
+        if cue("risks").search(window) and cue("benefits_alternatives").search(window):
+            rba = True
+        if form is None:
+            if cue("consent_written").search(sentence):
+                form = "written"
+            elif cue("consent_verbal").search(sentence):
+                form = "verbal"
+    if documented and not rba:
+        for match in cue("risks").finditer(view.text):
+            s, e = view.sentence_at(match.start())
+            if cue("benefits_alternatives").search(view.text[s:e]) and view.section_at(s) not in ("plan",):
+                rba = True
+                break
+    return Consent(documented=documented, risks_benefits_alternatives=rba, form=form,
+                   evidence=evidence[:3])
+
+
+def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> str:
+    s, _ = view.sentence_at(start)
+    line_s, _ = view.line_at(start)
+    before = view.text[max(s, line_s, start - 70): start]
+    section = view.section_at(start)
+    for name, value in (("timing_follow_up", "follow_up"), ("timing_baseline", "baseline")):
+        if cue(name).search(before):
+            return value
+    post = list(cue("timing_post").finditer(before))
+    pre = list(cue("timing_pre").finditer(before))
+    if post or pre:
+        last_post = post[-1].start() if post else -1
+        last_pre = pre[-1].start() if pre else -1
+        return "post" if last_post > last_pre else "pre"
+    if section == "post_procedure":
+        return "post"
+    if document_type and document_type != "procedure":
+        return "baseline"
+    if section in ("history", "indication"):
+        return "baseline"
+    return "unspecified"
+
+
+def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainScore]:
+    scores: list[PainScore] = []
+    seen: set[tuple[int, int]] = set()
+    for rule, pattern in _PAIN_PATTERNS:
+        for match in pattern.finditer(view.text):
+            if any(a <= match.start() < b for a, b in seen):
+                continue
+            value_group = 2 if rule == "pain.pre_post" else 1
+            value = float(match.group(value_group))
+            if value > 10:
+                continue
+            sentence = view.sentence_text(match.start())
+            if rule != "pain.scale_value" and not cue("pain_word").search(sentence):
+                if rule == "pain.slash10" and not re.search(r"\b(?:pain|vas|nrs|score|rated|rates|pre|post|baseline)", sentence, re.I):
+                    continue
+            if rule == "pain.slash10" and re.search(r"\d\s*/\s*$", view.text[max(0, match.start() - 4): match.start()]):
+                continue
+            if view.section_at(match.start()) == "allergies":
+                continue
+            if rule == "pain.pre_post":
+                timing = "pre" if match.group(1).lower() == "pre" else "post"
+            else:
+                timing = _timing(view, match.start(), match.end(), document_type)
+            window = view.text[max(0, match.start() - 30): match.end()].lower()
+            instrument = "VAS" if "vas" in window else ("NRS" if re.search(r"nrs|nprs|numeric", window) else "unspecified")
+            seen.add((match.start(), match.end()))
+            scores.append(PainScore(
+                timing=timing, value=value, instrument=instrument,
+                evidence=[view.evidence(match.start(), match.end(), rule)],
+            ))
+    scores.sort(key=lambda p: p.evidence[0].start)
+    return scores
+
+
+def functional_scores(view: NoteView, document_type: str | None = None) -> list[FunctionalScore]:
+    out: list[FunctionalScore] = []
+    for instrument, pattern, limit in (("ODI", _ODI, 100), ("RMDQ", _RMDQ, 24), ("PROMIS", _PROMIS, 100)):
+        for match in pattern.finditer(view.text):
+            value = float(match.group(1))
+            if value > limit:
+                continue
+            out.append(FunctionalScore(
+                instrument=instrument, value=value,
+                timing=_timing(view, match.start(), match.end(), document_type),
+                evidence=[view.evidence(match.start(), match.end(), f"function.{instrument.lower()}")],
+            ))
+    return out
+
+
+def diagnoses(view: NoteView) -> list[Diagnosis]:
+    out: list[Diagnosis] = []
+    seen: set[str] = set()
+    for target in view.targets_of("DIAGNOSIS"):
+        if target.negated or target.family or target.hypothetical:
+            continue
+        if target.section in ("plan", "allergies"):
+            continue
+        if target.value == "herpes_zoster" and re.search(r"post-?herpetic|\bphn\b|vaccin", view.sentence_text(target.start), re.I):
+            continue
+        line_s, line_e = view.line_at(target.start)
+        code = _ICD10.search(view.text[line_s:line_e])
+        key = f"{target.value}:{target.start}"
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Diagnosis(
+            text=target.text, icd10=code.group(1) if code else None, category=target.value,
+            evidence=[view.target_evidence(target, "diagnosis")],
+        ))
+    return out
+
+
+def _weeks(text: str) -> float | None:
+    best = None
+    for match in cue("duration").finditer(text):
+        raw, unit = match.group(1).lower(), match.group(2).lower()
+        number = _WORD_NUMBERS.get(raw)
+        if number is None:
+            try:
+                number = float(raw)
+            except ValueError:
+                continue
+        if unit.startswith(("w",)):
+            weeks = number
+        elif unit.startswith("mo"):
+            weeks = number * 4
+        elif unit.startswith(("y",)):
+            weeks = number * 52
+        elif unit.startswith("d"):
+            weeks = number / 7
+        else:
+            continue
+        best = weeks if best is None else max(best, weeks)
+    return best
+
+
+def conservative_care(view: NoteView) -> ConservativeCare:
+    modalities: list[str] = []
+    evidence = []
+    weeks = None
+    for target in view.targets_of("CONSERVATIVE"):
+        if target.negated or target.hypothetical or target.family:
+            continue
+        if target.section in ("plan", "allergies"):
+            continue
+        if target.literal == "pt" and (target.text != "PT" or re.match(
+            r"\s*(?:was|is|tolerated|states|reports|has|had|denies|placed|positioned|prepped|agrees|"
+            r"consented|understood|verbalized|will|in|to|returns|presents|c/o|complains|here|noted|"
+            r"lies|laid|remained|ambulated|discharged|left|rates|reported|describes)\b",
+            view.text[target.end: target.end + 20], re.I)):
+            continue
+        if target.value == "medications" and target.section in ("medications",):
+            continue
+        if target.value not in modalities:
+            modalities.append(target.value)
+        evidence.append(view.target_evidence(target, "conservative"))
+        found = _weeks(view.sentence_text(target.start))
+        if found is not None:
+            weeks = found if weeks is None else max(weeks, found)
+    return ConservativeCare(
+        documented=bool(modalities), weeks=weeks, modalities=modalities, evidence=evidence[:5]
+    )
+
+
+def imaging(view: NoteView) -> ImagingCorrelation:
+    for target in view.targets_of("IMAGING"):
+        if target.negated or target.hypothetical or target.family:
+            continue
+        if target.section in ("plan",):
+            continue
+        s, e = view.sentence_at(target.start)
+        window = view.text[s: min(len(view.text), e + 200)]
+        if view.section_at(target.start) != "imaging" and not cue("imaging_finding").search(window):
+            continue
+        level = next((m.levels[0] for m in view.levels if s <= m.start < e + 200), None)
+        return ImagingCorrelation(
+            documented=True, modality=target.value, level=level,
+            evidence=[view.target_evidence(target, "imaging"), view.evidence(s, e, "imaging.sentence")],
+        )
+    for start, end in view.section_body("imaging"):
+        if end - start > 10 and cue("imaging_finding").search(view.text[start:end]):
+            return ImagingCorrelation(documented=True, modality=None,
+                                      evidence=[view.evidence(start, end, "imaging.section")])
+    return ImagingCorrelation()
+
+
+def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
+    evidence = []
+    for match in cue("post_documented").finditer(view.text):
+        if view.section_at(match.start()) in ("plan", "history", "indication", "consent"):
+            continue
+        evidence.append(view.evidence(match.start(), match.end(), "post.status"))
+    for start, end in view.section_body("post_procedure") + view.section_body("complications"):
+        body = view.text[start:end].strip()
+        if body and not cue("blank").fullmatch(body):
+            evidence.append(view.evidence(start, end, "post.section"))
+    complications = None
+    if any(cue("complication_none").search(view.text[e.start:e.end]) for e in evidence) or cue("complication_none").search(view.text):
+        complications = "none"
+    for match in cue("complication_present").finditer(view.text):
+        before = view.text[max(0, match.start() - 50): match.start()]
+        if cue("complication_negated").search(before):
+            continue
+        if view.section_at(match.start()) in ("consent", "plan", "history"):
+            continue
+        if re.search(r"\brisks?\b", view.sentence_text(match.start()), re.I):
+            continue
+        complications = "present"
+        evidence.append(view.evidence(match.start(), match.end(), "post.complication"))
+        break
+    documented = bool(evidence) or has_post_score
+    return PostProcedure(documented=documented, complications=complications, evidence=evidence[:4])
+
+
+def prior_injection(view: NoteView) -> PriorInjection:
+    mentions = [t for t in view.targets_of("PRIOR_INJ") if not t.hypothetical and not t.negated]
+    historical_esi = [
+        t for t in view.targets_of("PROC_TYPE")
+        if t.value == "epidural_steroid_injection" and t.historical and not t.negated
+    ]
+    historical_esi += [t for t in view.targets_of("APPROACH") if t.historical and not t.negated]
+    anchors = mentions + historical_esi
+    if not anchors:
+        return PriorInjection()
+    evidence = [view.target_evidence(anchors[0], "prior_injection")]
+    relief = duration = None
+    documented = False
+    for anchor in anchors:
+        s, e = view.sentence_at(anchor.start)
+        window = view.text[s: min(len(view.text), e + 250)]
+        match = cue("relief_percent").search(window)
+        if match and relief is None:
+            relief = float(match.group(1) or match.group(2))
+            documented = True
+            evidence.append(view.evidence(s + match.start(), s + match.end(), "prior.relief_percent"))
+        elif cue("no_relief").search(window) and relief is None:
+            relief = 0.0
+            documented = True
+            nr = cue("no_relief").search(window)
+            evidence.append(view.evidence(s + nr.start(), s + nr.end(), "prior.no_relief"))
+        if documented and duration is None:
+            dur_text = window[match.start():] if match else window
+            found = _weeks(dur_text[:160])
+            if found is not None and found < 200:
+                duration = found
+    return PriorInjection(is_repeat=True, documented=documented, relief_percent=relief,
+                          duration_weeks=duration, evidence=evidence)

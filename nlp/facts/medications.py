@@ -1,0 +1,245 @@
+"""Medications given today, each with dose, volume, concentration and route.
+
+Drug names come from the lexicon (medspaCy targets, label DRUG); amounts are parsed from the
+words around each name: a quantity directly before a name ("80 mg of Depo-Medrol",
+"2 mL of 0.25% bupivacaine") belongs to it, otherwise a quantity belongs to the closest name
+before it in the sentence ("Depo-Medrol 40 mg/mL x 2 mL" = 80 mg in 2 mL).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nlp.facts.view import NoteView, Target, cue
+from nlp.models import Dose, Medication
+
+_EXCLUDED_SECTIONS = frozenset(
+    {"allergies", "home_medications", "history", "plan", "indication", "imaging", "diagnosis",
+     "exam"}
+)
+QUANTITY = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*"
+    r"(mg\s*/\s*(?:ml|cc)|mcg\s*/\s*(?:ml|cc)|mg|mcg|ug|µg|micrograms?|milligrams?|grams?|g|"
+    r"ml|mls|cc|ccs|cubic centimeters?|milliliters?|%|percent|units?)(?![a-z])",
+    re.IGNORECASE,
+)
+FRACTION = re.compile(r"(?<![\w.])(1/\d{1,2})(?:th|nd|rd|st)?(?:\s*(?:%|percent|strength))?", re.I)
+_GLUE = re.compile(
+    r"^[\s,]*(?:of|\(|\)|preservative[- ]free|pf|mpf|plain|sterile|with|w/)?\s*"
+    r"(?:\d+(?:\.\d+)?\s*%\s*)?(?:preservative[- ]free\s*|pf\s*|mpf\s*)?$",
+    re.I,
+)
+
+
+@dataclass
+class _Amounts:
+    dose: Dose | None = None
+    volume_ml: float | None = None
+    concentration: str | None = None
+    conc_mg_per_ml: float | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _drug_mentions(view: NoteView) -> list[Target]:
+    """DRUG targets, longest match per position, in today's sections, asserted."""
+    drugs = sorted(view.targets_of("DRUG"), key=lambda t: (t.start, -(t.end - t.start)))
+    kept: list[Target] = []
+    for target in drugs:
+        if kept and target.start < kept[-1].end:
+            continue
+        kept.append(target)
+    today = []
+    for t in kept:
+        if t.section in _EXCLUDED_SECTIONS or t.hypothetical or t.historical or t.family:
+            continue
+        if t.negated and t.role != "contrast":
+            continue
+        if t.literal in ("ns", "dex", "dexa", "depo", "gad", "lido", "bupi", "ropi", "medrol") and not _near_amount(view, t):
+            continue
+        if view.in_history_sentence(t.start) and not re.search(r"\b(?:today|was injected|were injected)\b", view.sentence_text(t.start), re.I):
+            continue
+        today.append(t)
+    return today
+
+
+def _near_amount(view: NoteView, target: Target) -> bool:
+    window = view.text[max(0, target.start - 25): target.end + 25]
+    return bool(QUANTITY.search(window))
+
+
+def _unit(raw: str) -> str:
+    unit = raw.lower().replace(" ", "")
+    if unit.startswith(("mg/", "mcg/")):
+        return unit.replace("cc", "ml")
+    if unit in ("ml", "mls", "cc", "ccs") or unit.startswith(("cubic", "millil")):
+        return "ml"
+    if unit in ("ug", "µg") or unit.startswith("microgram"):
+        return "mcg"
+    if unit.startswith("milligram"):
+        return "mg"
+    if unit in ("g", "gram", "grams"):
+        return "g"
+    if unit in ("%", "percent"):
+        return "%"
+    if unit.startswith("unit"):
+        return "units"
+    return unit
+
+
+def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amounts]:
+    """Attach every quantity in a drug's sentence (or list line) to one drug."""
+    amounts: dict[int, _Amounts] = {i: _Amounts() for i in range(len(drugs))}
+    by_sentence: dict[tuple[int, int], list[int]] = {}
+    for i, drug in enumerate(drugs):
+        by_sentence.setdefault(view.sentence_at(drug.start), []).append(i)
+    for (s_start, s_end), members in by_sentence.items():
+        text = view.text[s_start:s_end]
+        for match in QUANTITY.finditer(text):
+            q_start, q_end = s_start + match.start(), s_start + match.end()
+            owner = _owner(view, drugs, members, q_start, q_end)
+            if owner is None:
+                continue
+            _record(amounts[owner], float(match.group(1)), _unit(match.group(2)),
+                    view.text[q_start:q_end], (q_start, q_end))
+        for match in FRACTION.finditer(text):
+            q_start = s_start + match.start()
+            owner = _owner(view, drugs, members, q_start, s_start + match.end())
+            if owner is not None and amounts[owner].concentration is None:
+                amounts[owner].concentration = match.group(1)
+    return amounts
+
+
+def _owner(view: NoteView, drugs: list[Target], members: list[int], q_start: int, q_end: int) -> int | None:
+    # A quantity directly before a drug name belongs to it ("2 mL of 1% lidocaine").
+    for i in members:
+        gap = view.text[q_end: drugs[i].start]
+        if drugs[i].start >= q_end and len(gap) <= 40 and _GLUE.match(gap):
+            return i
+    before = [i for i in members if drugs[i].end <= q_start]
+    if before:
+        owner = before[-1]
+        between = view.text[drugs[owner].end: q_start]
+        if len(between) <= 90 and not re.search(r"[;]|\bthen\b", between):
+            return owner
+        return None
+    after = [i for i in members if drugs[i].start >= q_end]
+    if after and len(view.text[q_end: drugs[after[0]].start]) <= 25:
+        return after[0]
+    return None
+
+
+def _record(amount: _Amounts, value: float, unit: str, raw: str, span: tuple[int, int]) -> None:
+    amount.spans.append(span)
+    if unit in ("mg/ml", "mcg/ml"):
+        amount.concentration = amount.concentration or raw.replace(" ", "")
+        if unit == "mg/ml":
+            amount.conc_mg_per_ml = value
+    elif unit == "%":
+        amount.concentration = amount.concentration or f"{value:g}%"
+    elif unit == "ml":
+        if amount.volume_ml is None:
+            amount.volume_ml = value
+    elif unit in ("mg", "mcg", "g", "units"):
+        if amount.dose is None:
+            amount.dose = Dose(value=value, unit=unit)
+
+
+def _route(view: NoteView, drug: Target, all_drugs: list[Target]) -> tuple[str | None, bool]:
+    """(route, explicit): skin infiltration, IV sedation or the epidural injectate."""
+    if drug.role in ("sedation",):
+        return "iv", True
+    s_start, s_end = view.sentence_at(drug.start)
+    neighbours = [d for d in all_drugs if s_start <= d.start < s_end and d is not drug]
+    left = max([d.end for d in neighbours if d.end <= drug.start] + [s_start, drug.start - 70])
+    right = min([d.start for d in neighbours if d.start >= drug.end] + [s_end, drug.end + 70])
+    window = view.text[left:right]
+    if drug.role == "opioid" and cue("iv_route").search(view.text[s_start:s_end]):
+        return "iv", True
+    if drug.role == "local_anesthetic" and cue("skin_route").search(window):
+        if not re.search(r"\bepidural(?:ly)?\b|\binject(?:ed|ate)\b.{0,20}\b(?:epidural|space)", window, re.I):
+            return "skin", True
+    if cue("iv_route").search(window) and drug.role in ("opioid", "other"):
+        return "iv", True
+    return "epidural", bool(re.search(r"\bepidural", window, re.I))
+
+
+def extract_medications(view: NoteView) -> list[Medication]:
+    drugs = _drug_mentions(view)
+    amounts = _assign_quantities(view, drugs)
+    merged: dict[tuple[str, str | None], Medication] = {}
+    explicit: dict[tuple[str, str | None], bool] = {}
+    for i, drug in enumerate(drugs):
+        if drug.role == "contrast" and drug.negated:
+            continue
+        route, is_explicit = _route(view, drug, drugs)
+        amount = amounts[i]
+        dose = amount.dose
+        if dose is None and amount.conc_mg_per_ml is not None and amount.volume_ml is not None:
+            dose = Dose(value=round(amount.conc_mg_per_ml * amount.volume_ml, 3), unit="mg")
+        if drug.role in ("contrast", "diluent") and dose is not None and dose.unit != "mg":
+            dose = None
+        evidence = [view.evidence(drug.start, drug.end, f"drug:{drug.literal}", drug.flags())]
+        evidence += [view.evidence(s, e, "dose.quantity") for s, e in amount.spans]
+        key = (drug.value, route)
+        if key in merged:
+            med = merged[key]
+            med.dose = med.dose or dose
+            med.volume_ml = med.volume_ml if med.volume_ml is not None else amount.volume_ml
+            med.concentration = med.concentration or amount.concentration
+            med.evidence.extend(evidence)
+            explicit[key] = explicit[key] or is_explicit
+            continue
+        merged[key] = Medication(
+            name=drug.value,
+            role=drug.role or "other",
+            route=route,
+            dose=dose,
+            volume_ml=amount.volume_ml,
+            concentration=amount.concentration,
+            as_written=drug.text,
+            evidence=evidence,
+        )
+        explicit[key] = is_explicit
+    _fold_generic_contrast(merged)
+    _fold_implicit_routes(merged, explicit)
+    return list(merged.values())
+
+
+def _fold_generic_contrast(merged: dict[tuple[str, str | None], Medication]) -> None:
+    """'contrast' next to a named agent (Omnipaque) is the same substance."""
+    generic = [k for k in merged if k[0] == "iodinated contrast"]
+    named = [k for k, m in merged.items() if m.role == "contrast" and k[0] != "iodinated contrast"]
+    if not named:
+        return
+    for key in generic:
+        med = merged.pop(key)
+        target = merged[named[0]]
+        target.dose = target.dose or med.dose
+        target.volume_ml = target.volume_ml if target.volume_ml is not None else med.volume_ml
+        target.evidence.extend(med.evidence)
+
+
+def _fold_implicit_routes(
+    merged: dict[tuple[str, str | None], Medication], explicit: dict[tuple[str, str | None], bool]
+) -> None:
+    """A drug listed without a route cue and also described with one is one medication."""
+    names = {k[0] for k in merged}
+    for name in names:
+        keys = [k for k in merged if k[0] == name]
+        if len(keys) < 2:
+            continue
+        implicit = [k for k in keys if not explicit.get(k)]
+        stated = [k for k in keys if explicit.get(k)]
+        if len(stated) != 1:
+            continue
+        target = merged[stated[0]]
+        for key in implicit:
+            med = merged[key]
+            if target.dose and med.dose and target.dose != med.dose:
+                continue
+            merged.pop(key)
+            target.dose = target.dose or med.dose
+            target.volume_ml = target.volume_ml if target.volume_ml is not None else med.volume_ml
+            target.concentration = target.concentration or med.concentration
+            target.evidence.extend(med.evidence)

@@ -1,0 +1,356 @@
+"""Procedure facts: what was done today (type, region, approach, levels, side, guidance,
+contrast, catheter, neurolytic), read from the title and description, never from history,
+imaging reports, plans or allergy lists. Where title and body disagree, the body wins."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from nlp.facts.view import NoteView, Target, cue
+from nlp.levels import LevelMention
+from nlp.models import Contrast, Evidence, Medication, Procedure
+
+NON_ESI_TYPES = (
+    "blood_patch", "adhesiolysis", "facet", "medial_branch", "sympathetic", "si_joint",
+    "trigger_point",
+)
+_BODY_SECTIONS = frozenset({"technique", "findings", "medications", "anesthesia"})
+_TITLE_SECTIONS = frozenset({"procedure"})
+_KNOWN_CODES = re.compile(
+    r"(?<![\d.])(6232[0-7]|6447[9]|6448[0-4]|62273|6226[34]|6449[0-5]|6463[3-6]|6228[0-2]"
+    r"|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999)(?![\d.])"
+)
+_REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
+
+
+def _today(view: NoteView, targets: list[Target]) -> list[Target]:
+    """Asserted targets in sections that describe today's procedure."""
+    return [t for t in targets if t.asserted and t.section not in _background(view)]
+
+
+def _background(view: NoteView) -> frozenset[str]:
+    from nlp.facts.view import BACKGROUND_SECTIONS
+
+    return BACKGROUND_SECTIONS
+
+
+def _title_zone(view: NoteView, target: Target) -> bool:
+    """The procedure title: a PROCEDURE section or the first two lines of the note."""
+    if target.section in _TITLE_SECTIONS:
+        return True
+    first_lines_end = _nth_line_end(view.text, 2)
+    return target.start < first_lines_end and target.section is None
+
+
+def _nth_line_end(text: str, n: int) -> int:
+    pos = 0
+    for _ in range(n):
+        nxt = text.find("\n", pos)
+        if nxt < 0:
+            return len(text)
+        pos = nxt + 1
+        while pos < len(text) and text[pos] == "\n":
+            pos += 1
+    return pos
+
+
+def procedure_type(view: NoteView, medications: list[Medication]) -> tuple[str | None, list[Evidence]]:
+    """Decide the kind of procedure; non-ESI procedures (blood patch, facet, ...) never count
+    as an epidural steroid injection even though their notes say 'epidural'."""
+    mentions = [t for t in _today(view, view.targets_of("PROC_TYPE")) if not view.in_history_sentence(t.start)]
+    if not mentions:
+        return None, []
+    for decisive in ("blood_patch", "adhesiolysis"):
+        hits = [t for t in mentions if t.value == decisive]
+        if hits:
+            return decisive, [view.target_evidence(hits[0], "proc_type")]
+    title = [t for t in mentions if _title_zone(view, t)]
+    pool = title or mentions
+    esi = [t for t in pool if t.value == "epidural_steroid_injection"]
+    others = [t for t in pool if t.value in NON_ESI_TYPES]
+    approach_today = _today(view, view.targets_of("APPROACH"))
+    if others and not esi and not (title == [] and approach_today):
+        counts = Counter(t.value for t in others)
+        kind = counts.most_common(1)[0][0]
+        first = next(t for t in others if t.value == kind)
+        return kind, [view.target_evidence(first, "proc_type")]
+    if not esi and not approach_today:
+        epidurogram = [t for t in mentions if t.value == "epidurogram"]
+        if epidurogram:
+            return "epidurogram", [view.target_evidence(epidurogram[0], "proc_type")]
+        return None, []
+    evidence = [view.target_evidence((esi or approach_today)[0], "proc_type")]
+    drugs = [m for m in medications if m.route == "epidural" and m.role not in ("contrast",)]
+    if not drugs and any(t.value == "epidurogram" for t in mentions):
+        return "epidurogram", evidence
+    return "epidural_steroid_injection", evidence
+
+
+def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
+    mentions = [t for t in _today(view, view.targets_of("APPROACH"))
+                if not view.in_history_sentence(t.start)]
+    body = [t for t in mentions if t.section in _BODY_SECTIONS]
+    pool = body or mentions
+    if pool:
+        counts = Counter(t.value for t in pool)
+        best = max(counts.values())
+        leaders = [v for v, c in counts.items() if c == best]
+        chosen = next(t for t in pool if t.value in leaders)
+        return chosen.value, [view.target_evidence(chosen, "approach")]
+    # An epidural entered at an interspace by loss of resistance is an interlaminar technique.
+    for match in cue("interspace_word").finditer(view.text):
+        if view.is_today(match.start()) and not view.in_history_sentence(match.start()):
+            return "interlaminar", [view.evidence(match.start(), match.end(), "approach.inferred_interspace")]
+    return None, []
+
+
+def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
+    if not view.is_today(mention.start):
+        return False
+    sentence = view.sentence_text(mention.start)
+    if view.in_history_sentence(mention.start):
+        return False
+    if cue("imaging_sentence").search(sentence) and not re.search(
+        r"\b(?:inject\w*|needle|tuohy|advanced|entered|placed)\b", sentence, re.I
+    ):
+        return False
+    after = view.text[mention.end: mention.end + 60]
+    if cue("pathology_after_level").search(after):
+        return False
+    s_start, _ = view.sentence_at(mention.start)
+    before = view.text[s_start: mention.start]
+    if "catheter" in sentence.lower() and cue("catheter_tip").search(before):
+        return False
+    return True
+
+
+def levels(view: NoteView, approach_value: str | None) -> tuple[list[str], list[Evidence]]:
+    chosen = [m for m in view.levels if _level_is_procedural(view, m)]
+    interspaces = [m for m in chosen if any("-" in lv for lv in m.levels)]
+    singles = [m for m in chosen if not any("-" in lv for lv in m.levels)]
+    if approach_value == "transforaminal":
+        picked = singles or interspaces
+    else:
+        picked = interspaces or singles
+    names: list[str] = []
+    evidence = []
+    for mention in picked:
+        for level in mention.levels:
+            if level not in names:
+                names.append(level)
+        evidence.append(view.evidence(mention.start, mention.end, mention.rule))
+    return names, evidence
+
+
+def region(
+    view: NoteView, level_names: list[str], approach_value: str | None
+) -> tuple[str | None, list[Evidence]]:
+    if approach_value == "caudal":
+        return "sacral", []
+    if level_names:
+        letters = Counter()
+        for level in level_names:
+            first = level.split("-")[0]
+            letters[first[0]] += 1
+        if level_names == ["T12-L1"]:
+            return ("thoracic" if approach_value == "transforaminal" else "lumbar"), []
+        letter = letters.most_common(1)[0][0]
+        return _REGION_BY_LETTER[letter], []
+    words = [t for t in _today(view, view.targets_of("REGION_WORD"))
+             if not view.in_history_sentence(t.start) and t.value != "sacral"]
+    if words:
+        counts = Counter(t.value for t in words)
+        value = counts.most_common(1)[0][0]
+        first = next(t for t in words if t.value == value)
+        return value, [view.target_evidence(first, "region")]
+    return None, []
+
+
+def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
+    found: list[tuple[str, int, int]] = []
+    for match in cue("laterality_word").finditer(view.text):
+        start = match.start()
+        if not view.is_today(start) or view.in_history_sentence(start):
+            continue
+        after = view.text[match.end(): match.end() + 40]
+        if cue("laterality_noise_after").search(after):
+            continue
+        word = match.group(1).lower().rstrip(".")
+        if word == "midline":
+            if not cue("procedure_cue").search(view.sentence_text(start)):
+                continue
+        elif not cue("laterality_anchor").match(after) or not after.strip():
+            continue
+        elif not re.match(r"^[\s-]{0,2}(?:-?sided\s+|side\s+)?\S", after):
+            continue
+        anchor = cue("laterality_anchor").match(after)
+        if word != "midline" and (anchor is None or not anchor.group(0).strip(" ,&()-")):
+            continue
+        value = {"lt": "left", "rt": "right", "b/l": "bilateral", "bilaterally": "bilateral"}.get(
+            word, word
+        )
+        found.append((value, start, match.end()))
+    if not found:
+        return None, []
+    values = {v for v, _, _ in found}
+    evidence = [view.evidence(s, e, "laterality.word") for _, s, e in found[:3]]
+    if "bilateral" in values or {"left", "right"} <= values:
+        return "bilateral", evidence
+    for side in ("left", "right"):
+        if side in values:
+            return side, evidence
+    return "midline", evidence
+
+
+def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
+    mentions = [t for t in view.targets_of("GUIDANCE")
+                if t.section not in _background(view) and not t.hypothetical and not t.historical]
+    positive = [t for t in mentions if not t.negated and t.value != "none"]
+    denied = [t for t in mentions if (t.negated and t.value in ("fluoroscopy", "ct")) or t.value == "none"]
+    for value in ("ct", "fluoroscopy", "ultrasound"):
+        hits = [t for t in positive if t.value == value]
+        if value == "fluoroscopy" and hits and any(t.value == "ct" for t in positive):
+            continue
+        if hits:
+            return value, [view.target_evidence(hits[0], "guidance")]
+    if denied:
+        return "none", [view.target_evidence(denied[0], "guidance.not_used")]
+    return None, []
+
+
+def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, list[Evidence]]:
+    used_sentences: list[tuple[int, int]] = []
+    not_used: list[tuple[int, int]] = []
+    for match in cue("contrast_mention").finditer(view.text):
+        start = match.start()
+        section = view.section_at(start)
+        if section in ("allergies", "history", "imaging", "plan", "indication", "home_medications"):
+            continue
+        if section == "consent" or re.search(r"\brisks?\b|\ballerg", view.sentence_text(start), re.I) and not re.search(r"\b(?:inject|spread|flow|used|administered|given|confirm|outlin|demonstrat|epidurogram)", view.sentence_text(start), re.I):
+            continue
+        s, e = view.sentence_at(start)
+        window = view.text[max(s, start - 60): min(e, match.end() + 80)]
+        if cue("contrast_negation_phrase").search(window):
+            not_used.append((s, e))
+        else:
+            used_sentences.append((match.start(), match.end()))
+    agents = [m for m in medications if m.role == "contrast" and m.route == "epidural"]
+    named = [m for m in agents if m.name != "iodinated contrast"]
+    agent = named[0].name if named else (agents[0].name if agents else None)
+    if used_sentences and (not not_used or named):
+        s, e = used_sentences[0]
+        return Contrast(status="used", agent=agent), [view.evidence(s, e, "contrast.used")]
+    if not_used:
+        s, e = not_used[0]
+        reason = _contrast_reason(view, not_used)
+        evidence = [view.evidence(s, e, "contrast.not_used")]
+        if reason:
+            return Contrast(status="contraindicated", reason=reason), evidence
+        return Contrast(status="not_used"), evidence
+    return Contrast(), []
+
+
+def _contrast_reason(view: NoteView, sentences: list[tuple[int, int]]) -> str | None:
+    text = " ".join(view.text[s: min(len(view.text), e + 160)] for s, e in sentences)
+    for name, reason in (("reason_allergy", "allergy"), ("reason_pregnancy", "pregnancy"),
+                         ("reason_renal", "renal")):
+        if cue(name).search(text):
+            return reason
+    if cue("reason_other").search(" ".join(view.text[s:e] for s, e in sentences)):
+        return "other"
+    for start, end in view.section_body("allergies"):
+        if cue("allergy_to_contrast").search(view.text[start:end]):
+            return "allergy"
+    return None
+
+
+def catheter(view: NoteView) -> tuple[bool, bool, list[Evidence]]:
+    hits = []
+    for t in _today(view, view.targets_of("CATHETER")):
+        before = view.text[max(0, t.start - 20): t.start]
+        if cue("catheter_excluded_before").search(before):
+            continue
+        hits.append(t)
+    if not hits:
+        return False, False, []
+    text = " ".join(view.sentence_text(t.start) for t in hits)
+    indwelling = bool(cue("catheter_indwelling").search(text))
+    return True, indwelling, [view.target_evidence(hits[0], "catheter")]
+
+
+def stated_codes(view: NoteView) -> list[str]:
+    """CPT codes typed into the note: reported, never evidence of what was done."""
+    codes: list[str] = []
+    for match in _KNOWN_CODES.finditer(view.text):
+        if match.group(1) not in codes:
+            codes.append(match.group(1))
+    return codes
+
+
+def sedation(view: NoteView, medications: list[Medication]) -> tuple[bool, bool]:
+    text = view.text
+    if cue("sedation_none").search(text):
+        iv = [m for m in medications if m.route == "iv"]
+        if not iv:
+            return False, False
+    sedated = bool(cue("sedation").search(text)) or any(
+        m.route == "iv" and m.role in ("sedation", "opioid") for m in medications
+    )
+    if not sedated:
+        return False, False
+    spots = [m.start() for m in cue("sedation").finditer(text)] + [
+        m.evidence[0].start for m in medications if m.route == "iv" and m.evidence
+    ]
+    reason = any(cue("sedation_reason").search(view.sentence_text(s)) for s in spots)
+    return True, reason
+
+
+def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedure:
+    evidence: dict[str, list[Evidence]] = {}
+    kind, ev = procedure_type(view, medications)
+    evidence["procedure_type"] = ev
+    approach_value, ev = approach(view)
+    evidence["approach"] = ev
+    level_names, ev = levels(view, approach_value)
+    evidence["levels"] = ev
+    region_value, ev = region(view, level_names, approach_value)
+    evidence["region"] = ev or evidence["levels"][:1]
+    side, ev = laterality(view)
+    evidence["laterality"] = ev
+    guide, ev = guidance(view)
+    evidence["guidance"] = ev
+    contrast_fact, ev = contrast(view, medications)
+    evidence["contrast"] = ev
+    has_catheter, indwelling, ev = catheter(view)
+    evidence["catheter"] = ev
+    neuro = [m for m in medications if m.role == "neurolytic" and m.route != "skin"]
+    evidence["neurolytic"] = [e for m in neuro for e in m.evidence[:1]]
+    sedated, sedation_reason = sedation(view, medications)
+    diagnostic = bool(
+        approach_value == "transforaminal"
+        and re.search(r"\bdiagnostic\b[^.\n]{0,60}\b(?:selective nerve root|snrb|nerve root block)|"
+                      r"\b(?:selective nerve root|snrb|nerve root block)[^.\n]{0,40}\bdiagnostic\b",
+                      view.text, re.I)
+    )
+    is_esi = kind == "epidural_steroid_injection"
+    if approach_value == "caudal":
+        side = None
+    return Procedure(
+        is_epidural_injection=is_esi,
+        procedure_type=kind if kind else None,
+        region=region_value if (is_esi or kind) else region_value,
+        approach=approach_value if is_esi else None,
+        levels=level_names,
+        laterality=side,
+        guidance=guide,
+        contrast=contrast_fact,
+        catheter=has_catheter,
+        catheter_indwelling=indwelling,
+        neurolytic=bool(neuro),
+        diagnostic_nerve_block=diagnostic,
+        sedation=sedated,
+        sedation_reason=sedation_reason,
+        stated_codes=stated_codes(view),
+        evidence={k: v for k, v in evidence.items() if v},
+    )

@@ -1,0 +1,190 @@
+"""A read-only view of a processed Doc that the fact extractors share.
+
+It answers the questions every extractor asks - which section is this character in, which
+sentence, which concept targets were found and with what ConText flags - without each
+extractor walking tokens again.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from spacy.tokens import Doc
+
+from nlp.components import TARGET_GROUP
+from nlp.levels import LevelMention
+from nlp.models import Evidence
+from nlp.resources import cues
+
+# Sections whose content describes what was done today.
+TODAY_SECTIONS = frozenset(
+    {None, "procedure", "technique", "medications", "findings", "anesthesia", "complications",
+     "post_procedure", "consent"}
+)
+# Sections whose content is background, never today's procedure.
+BACKGROUND_SECTIONS = frozenset(
+    {"history", "indication", "diagnosis", "imaging", "plan", "allergies", "home_medications",
+     "exam"}
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A concept mention (medspaCy target) with its ConText flags and section."""
+
+    label: str
+    value: str
+    role: str | None
+    start: int
+    end: int
+    text: str
+    literal: str
+    section: str | None
+    negated: bool
+    historical: bool
+    hypothetical: bool
+    family: bool
+
+    @property
+    def asserted(self) -> bool:
+        """Present, current and about the patient (not negated, past, planned or family)."""
+        return not (self.negated or self.historical or self.hypothetical or self.family)
+
+    def flags(self) -> list[str]:
+        names = ("negated", "historical", "hypothetical", "family")
+        return [name for name in names if getattr(self, name)]
+
+
+@dataclass
+class NoteView:
+    doc: Doc
+    document: str | None = None
+    _section_starts: list[int] = field(default_factory=list)
+    _section_spans: list[tuple[int, int, str | None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        spans: list[tuple[int, int, str | None]] = []
+        for section in self.doc._.sections:
+            start_tok, end_tok = section.section_span
+            if end_tok <= start_tok:
+                continue
+            start = self.doc[start_tok].idx
+            end = self.doc[end_tok - 1].idx + len(self.doc[end_tok - 1].text)
+            spans.append((start, end, section.category))
+        spans.sort()
+        self._section_spans = spans
+        self._section_starts = [s[0] for s in spans]
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    def section_at(self, char: int) -> str | None:
+        i = bisect_right(self._section_starts, char) - 1
+        if i < 0:
+            return None
+        return self._section_spans[i][2]
+
+    def section_body(self, category: str) -> list[tuple[int, int]]:
+        """Character ranges of every section with this category (header excluded)."""
+        out = []
+        for section in self.doc._.sections:
+            if section.category != category:
+                continue
+            start_tok, end_tok = section.body_span
+            if end_tok > start_tok:
+                out.append(
+                    (self.doc[start_tok].idx,
+                     self.doc[end_tok - 1].idx + len(self.doc[end_tok - 1].text))
+                )
+            else:
+                idx = self.doc[start_tok - 1].idx + len(self.doc[start_tok - 1].text)
+                out.append((idx, idx))
+        return out
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        return [(s.start_char, s.end_char) for s in self.doc.sents] if len(self.doc) else []
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s for s, _ in self.sentences]
+
+    def sentence_at(self, char: int) -> tuple[int, int]:
+        i = bisect_right(self._sentence_starts, char) - 1
+        return self.sentences[max(i, 0)] if self.sentences else (0, len(self.text))
+
+    def sentence_text(self, char: int) -> str:
+        start, end = self.sentence_at(char)
+        return self.text[start:end]
+
+    def line_at(self, char: int) -> tuple[int, int]:
+        start = self.text.rfind("\n", 0, char) + 1
+        end = self.text.find("\n", char)
+        return start, (len(self.text) if end < 0 else end)
+
+    @cached_property
+    def targets(self) -> list[Target]:
+        if TARGET_GROUP not in self.doc.spans:
+            return []
+        found = []
+        for span in self.doc.spans[TARGET_GROUP]:
+            rule = span._.target_rule
+            meta = (rule.metadata if rule is not None else None) or {}
+            found.append(
+                Target(
+                    label=span.label_,
+                    value=str(meta.get("value", span.text.lower())),
+                    role=meta.get("role"),
+                    start=span.start_char,
+                    end=span.end_char,
+                    text=span.text,
+                    literal=rule.literal if rule is not None else span.text.lower(),
+                    section=self.section_at(span.start_char),
+                    negated=bool(span._.is_negated),
+                    historical=bool(span._.is_historical),
+                    hypothetical=bool(span._.is_hypothetical),
+                    family=bool(span._.is_family),
+                )
+            )
+        found.sort(key=lambda t: (t.start, -t.end))
+        return found
+
+    def targets_of(self, label: str) -> list[Target]:
+        return [t for t in self.targets if t.label == label]
+
+    @property
+    def levels(self) -> list[LevelMention]:
+        return self.doc._.esi_levels or []
+
+    def is_today(self, char: int) -> bool:
+        return self.section_at(char) in TODAY_SECTIONS
+
+    def in_history_sentence(self, char: int) -> bool:
+        return bool(cues()["history_sentence"].search(self.sentence_text(char)))
+
+    def evidence(
+        self, start: int, end: int, rule: str, flags: list[str] | None = None
+    ) -> Evidence:
+        return Evidence(
+            start=start,
+            end=end,
+            text=self.text[start:end],
+            section=self.section_at(start),
+            rule=rule,
+            document=self.document,
+            flags=flags or [],
+        )
+
+    def target_evidence(self, target: Target, rule_prefix: str) -> Evidence:
+        return self.evidence(
+            target.start, target.end, f"{rule_prefix}:{target.literal}", target.flags()
+        )
+
+
+def cue(name: str) -> re.Pattern[str]:
+    """A named cue regex from patterns/cues.json."""
+    return cues()[name]

@@ -1,0 +1,111 @@
+"""Spinal level recognition and normalization.
+
+Notes spell levels many ways (`L4-5`, `L4-L5`, `L4/5`, `L5/S1`, `L5S1`, `L45`, `L4 5`, `C7-T1`,
+`L3 to L5`); billing needs one spelling: interspaces `L4-L5`, `L5-S1`, `C7-T1`, single roots
+`L5`, `S1`. Ranges that span several interspaces expand to each interspace named
+("L3 to L5" -> `L3-L4`, `L4-L5`).
+"""
+
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+_ORDER = (
+    [f"C{i}" for i in range(1, 8)]
+    + [f"T{i}" for i in range(1, 13)]
+    + [f"L{i}" for i in range(1, 6)]
+    + [f"S{i}" for i in range(1, 6)]
+)
+_INDEX = {name: i for i, name in enumerate(_ORDER)}
+_MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
+
+LEVEL_PATTERN = re.compile(
+    r"(?<![A-Za-z0-9])([CTLS])[ ]?(\d{1,2})"
+    r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLS])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])|([S])(\d))?"
+    r"(?![0-9A-Za-z%])(?!\s*-?\s*weighted)(?!\s*(?:signal|image|sequence))",
+)
+
+
+@dataclass(frozen=True)
+class LevelMention:
+    """A level written in the text and what it normalizes to."""
+
+    start: int
+    end: int
+    levels: tuple[str, ...]
+    rule: str
+
+
+def _vertebra(region: str, number: int) -> "str | None":
+    name = f"{region}{number}"
+    return name if name in _INDEX else None
+
+
+def _expand(first: str, last: str) -> tuple[str, ...]:
+    """Interspaces between two vertebrae inclusive of the ends (L3..L5 -> L3-L4, L4-L5)."""
+    a, b = _INDEX[first], _INDEX[last]
+    if a > b:
+        a, b = b, a
+    if a == b:
+        return (first,)
+    return tuple(f"{_ORDER[i]}-{_ORDER[i + 1]}" for i in range(a, b))
+
+
+def normalize(match: re.Match[str]) -> "tuple[tuple[str, ...], str] | None":
+    """Normalized levels for a LEVEL_PATTERN match, with the rule id that produced them."""
+    region, num = match.group(1).upper(), int(match.group(2))
+    second_region, second_num = match.group(3), match.group(4)
+    spaced, sacral_region, sacral_num = match.group(5), match.group(6), match.group(7)
+    if second_num is None and spaced is None and sacral_region is None:
+        if num > _MAX[region] and region in "CL" and len(match.group(2)) == 2:
+            a, b = int(match.group(2)[0]), int(match.group(2)[1])  # L45 -> L4-L5
+            if b == a + 1 and _vertebra(region, a) and _vertebra(region, b):
+                return _expand(f"{region}{a}", f"{region}{b}"), "level.compact"
+            return None
+        first = _vertebra(region, num)
+        return ((first,), "level.single") if first else None
+    if sacral_region:
+        first, last = _vertebra(region, num), _vertebra("S", int(sacral_num))
+        if first and last and _INDEX[last] == _INDEX[first] + 1:
+            return _expand(first, last), "level.joined"
+        return None
+    if spaced is not None:
+        first, last = _vertebra(region, num), _vertebra(region, int(spaced))
+        if first and last and _INDEX[last] == _INDEX[first] + 1:
+            return _expand(first, last), "level.spaced"
+        return None
+    end_region = (second_region or region).upper()
+    first, last = _vertebra(region, num), _vertebra(end_region, int(second_num))
+    if not first or not last:
+        return None
+    if _INDEX[last] <= _INDEX[first]:
+        return None
+    rule = "level.interspace" if _INDEX[last] == _INDEX[first] + 1 else "level.range"
+    return _expand(first, last), rule
+
+
+def find_levels(text: str) -> list[LevelMention]:
+    """Every spinal level mention in the text, normalized; unrecognizable ones are skipped."""
+    found: list[LevelMention] = []
+    for match in LEVEL_PATTERN.finditer(text):
+        result = normalize(match)
+        if result:
+            levels, rule = result
+            found.append(LevelMention(match.start(), match.end(), levels, rule))
+    return found
+
+
+@Language.factory("esicheck_levels", assigns=["doc._.esi_levels"])
+def make_level_finder(nlp: Language, name: str) -> "LevelFinder":
+    return LevelFinder()
+
+
+class LevelFinder:
+    """Store every normalized level mention on `doc._.esi_levels` (one regex pass in C)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.esi_levels = find_levels(doc.text)
+        return doc

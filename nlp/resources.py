@@ -1,0 +1,175 @@
+"""Load and validate the rule files under `patterns/` (shipped in the wheel).
+
+Each file is read through `importlib.resources` (never by walking `__file__` parents) and
+validated by a closed pydantic model, and every regex is compiled here, so a malformed file
+fails at startup with an error naming the file and the key instead of misbehaving later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from nlp.errors import PatternError
+
+PATTERNS_PACKAGE = "patterns"
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SectionRuleData(_Closed):
+    category: str
+    literal: str
+    pattern: str | list[dict[str, Any]] | None = None
+    max_scope: int | None = None
+    parents: list[str] | None = None
+    parent_required: bool = False
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            re.compile(value)
+        return value
+
+
+class TargetRuleData(_Closed):
+    literal: str
+    category: str
+    pattern: str | list[dict[str, Any]] | None = None
+    metadata: dict[str, Any] | None = None
+    attributes: dict[str, Any] | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            re.compile(value)
+        return value
+
+
+class ContextRuleData(_Closed):
+    literal: str
+    category: str
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
+    pattern: str | list[dict[str, Any]] | None = None
+    max_scope: int | None = None
+    max_targets: int | None = None
+    allowed_types: list[str] | None = None
+    excluded_types: list[str] | None = None
+    terminated_by: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class DrugEntry(_Closed):
+    name: str
+    role: Literal[
+        "steroid", "local_anesthetic", "contrast", "diluent", "opioid", "neurolytic", "sedation",
+        "other",
+    ]
+    terms: list[str]
+
+
+class SectionFile(_Closed):
+    comment: str | None = None
+    section_rules: list[SectionRuleData]
+
+
+class TargetFile(_Closed):
+    comment: str | None = None
+    target_rules: list[TargetRuleData]
+
+
+class ContextFile(_Closed):
+    comment: str | None = None
+    context_rules: list[ContextRuleData]
+
+
+class DrugFile(_Closed):
+    comment: str | None = None
+    drugs: list[DrugEntry]
+
+
+def read_json(relative_path: str) -> Any:
+    """Read a JSON file from the patterns package; errors name the file, not its content."""
+    try:
+        ref = resources.files(PATTERNS_PACKAGE).joinpath(relative_path)
+        with ref.open("r", encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError as exc:
+        raise PatternError(relative_path, "<file>", "not found in patterns/") from exc
+    except json.JSONDecodeError as exc:
+        raise PatternError(relative_path, f"line {exc.lineno}", "invalid JSON") from exc
+    if isinstance(data, dict) and "_comment" in data:
+        data = {("comment" if k == "_comment" else k): v for k, v in data.items()}
+    return data
+
+
+def list_files(directory: str) -> list[str]:
+    """Names of the JSON files in a patterns sub-directory, sorted for determinism."""
+    folder = resources.files(PATTERNS_PACKAGE).joinpath(directory)
+    return sorted(
+        f"{directory}/{entry.name}" for entry in folder.iterdir() if entry.name.endswith(".json")
+    )
+
+
+def validate(model: type[BaseModel], relative_path: str) -> Any:
+    """Parse a patterns file with a closed model; turn the first error into a PatternError."""
+    data = read_json(relative_path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "<root>"
+        raise PatternError(relative_path, key, first["msg"]) from exc
+    except re.error as exc:
+        raise PatternError(relative_path, "pattern", f"regex does not compile: {exc}") from exc
+
+
+@lru_cache(maxsize=None)
+def section_rules() -> SectionFile:
+    return validate(SectionFile, "sections.json")
+
+
+@lru_cache(maxsize=None)
+def target_rules() -> tuple[TargetRuleData, ...]:
+    rules: list[TargetRuleData] = []
+    for path in list_files("targets"):
+        rules.extend(validate(TargetFile, path).target_rules)
+    return tuple(rules)
+
+
+@lru_cache(maxsize=None)
+def context_rules() -> ContextFile:
+    return validate(ContextFile, "context_rules.json")
+
+
+@lru_cache(maxsize=None)
+def drug_lexicon() -> DrugFile:
+    return validate(DrugFile, "drugs.json")
+
+
+@lru_cache(maxsize=None)
+def cues() -> dict[str, re.Pattern[str]]:
+    """Named cue regexes (`patterns/cues.json`), compiled once, case-insensitive."""
+    data = read_json("cues.json")
+    compiled: dict[str, re.Pattern[str]] = {}
+    for key, value in data.items():
+        if key == "comment":
+            continue
+        if not isinstance(value, (str, list)):
+            raise PatternError("cues.json", key, "must be a regex string or a list of them")
+        source = value if isinstance(value, str) else "|".join(f"(?:{v})" for v in value)
+        try:
+            compiled[key] = re.compile(source, re.IGNORECASE)
+        except re.error as exc:
+            raise PatternError("cues.json", key, f"regex does not compile: {exc}") from exc
+    return compiled
