@@ -91,26 +91,44 @@ def consent(view: NoteView) -> Consent:
 
 
 def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> str:
-    s, _ = view.sentence_at(start)
-    line_s, _ = view.line_at(start)
+    """Timing of a score from the words around it (before, then just after), the section,
+    and the document type (an H&P or consult gives baseline, a progress note follow-up)."""
+    s, e = view.sentence_at(start)
+    line_s, line_e = view.line_at(start)
     before = view.text[max(s, line_s, start - 70): start]
+    after = view.text[end: min(e, line_e, end + 30)]
     section = view.section_at(start)
-    for name, value in (("timing_follow_up", "follow_up"), ("timing_baseline", "baseline")):
-        if cue(name).search(before):
-            return value
-    post = list(cue("timing_post").finditer(before))
-    pre = list(cue("timing_pre").finditer(before))
-    if post or pre:
-        last_post = post[-1].start() if post else -1
-        last_pre = pre[-1].start() if pre else -1
-        return "post" if last_post > last_pre else "pre"
+    for text in (before, after):
+        for name, value in (("timing_follow_up", "follow_up"), ("timing_baseline", "baseline")):
+            if cue(name).search(text):
+                return value
+        post = list(cue("timing_post").finditer(text))
+        pre = list(cue("timing_pre").finditer(text))
+        if post or pre:
+            last_post = post[-1].start() if post else -1
+            last_pre = pre[-1].start() if pre else -1
+            if text is after:
+                last_post = post[0].start() if post else 10**6
+                last_pre = pre[0].start() if pre else 10**6
+                return "post" if last_post < last_pre else "pre"
+            return "post" if last_post > last_pre else "pre"
     if section == "post_procedure":
         return "post"
-    if document_type and document_type != "procedure":
+    if document_type == "progress":
+        return "follow_up"
+    if document_type and document_type not in ("procedure", "supporting"):
         return "baseline"
     if section in ("history", "indication"):
-        return "baseline"
+        return "baseline" if _has_history_and_physical(view) else "pre"
     return "unspecified"
+
+
+def _has_history_and_physical(view: NoteView) -> bool:
+    """A note that carries its own H&P (HPI and exam): history-section scores are baseline."""
+    categories = {section.category for section in view.doc._.sections}
+    return "exam" in categories or bool(
+        re.search(r"(?im)^\s*(?:hpi|history of present illness)\b", view.text)
+    )
 
 
 def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainScore]:

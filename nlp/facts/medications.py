@@ -20,7 +20,7 @@ _EXCLUDED_SECTIONS = frozenset(
 )
 QUANTITY = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*"
-    r"(mg\s*/\s*(?:ml|cc)|mcg\s*/\s*(?:ml|cc)|mg|mcg|ug|µg|micrograms?|milligrams?|grams?|g|"
+    r"(mg\s*/\s*(?:ml|cc)|mcg\s*/\s*(?:ml|cc)|mg|mcg|ug|µg|micrograms?|milligrams?|grams?|"
     r"ml|mls|cc|ccs|cubic centimeters?|milliliters?|%|percent|units?)(?![a-z])",
     re.IGNORECASE,
 )

@@ -31,6 +31,12 @@ BACKGROUND_SECTIONS = frozenset(
 )
 
 
+_FIELD_SECTIONS = frozenset(
+    {"diagnosis", "allergies", "home_medications", "consent", "imaging", "exam"}
+)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
 @dataclass(frozen=True)
 class Target:
     """A concept mention (medspaCy target) with its ConText flags and section."""
@@ -75,8 +81,31 @@ class NoteView:
             end = self.doc[end_tok - 1].idx + len(self.doc[end_tok - 1].text)
             spans.append((start, end, section.category))
         spans.sort()
-        self._section_spans = spans
-        self._section_starts = [s[0] for s in spans]
+        self._section_spans = self._bound_inline_sections(spans)
+        self._section_starts = [s[0] for s in self._section_spans]
+
+    def _bound_inline_sections(
+        self, spans: list[tuple[int, int, str | None]]
+    ) -> list[tuple[int, int, str | None]]:
+        """End a labelled one-line field ("Dx: ...", "Allergy: ...") at the next blank line:
+        the paragraphs after it are not part of that field when no other header follows."""
+        bounded: list[tuple[int, int, str | None]] = []
+        text = self.doc.text
+        for start, end, category in spans:
+            line_end = text.find("\n", start)
+            line_end = end if line_end < 0 or line_end > end else line_end
+            header = text[start:line_end]
+            colon = header.find(":")
+            inline = colon >= 0 and header[colon + 1:].strip(" :\t") != ""
+            short_label = colon >= 0 and len(header[:colon].strip(" -*>#\t")) <= 4
+            if inline and (category in _FIELD_SECTIONS or short_label):
+                gap = _BLANK_LINE.search(text, line_end, end)
+                if gap:
+                    bounded.append((start, gap.start(), category))
+                    bounded.append((gap.end(), end, None))
+                    continue
+            bounded.append((start, end, category))
+        return bounded
 
     @property
     def text(self) -> str:
