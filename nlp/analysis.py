@@ -106,21 +106,29 @@ def analyze_episode(
     nlp = nlp or get_pipeline()
     procedure_docs = [d for d in documents if d.doc_type == "procedure"] or [documents[0]]
     main = procedure_docs[0]
-    analysis = NoteAnalysis(source=source or main.name, note_id=note_id,
-                            documents=[d.name for d in documents])
-    view = NoteView(nlp(_check_text(main.text, f"documents[{main.name}]")),
-                    document=main.name if len(documents) > 1 else None)
+    analysis = NoteAnalysis(
+        source=source or main.name, note_id=note_id, documents=[d.name for d in documents]
+    )
+    view = NoteView(
+        nlp(_check_text(main.text, f"documents[{main.name}]")),
+        document=main.name if len(documents) > 1 else None,
+    )
     _facts(view, "procedure", analysis)
     for document in documents:
         if document is main:
             continue
-        support = NoteView(nlp(_check_text(document.text, f"documents[{document.name}]")),
-                           document=document.name)
+        support = NoteView(
+            nlp(_check_text(document.text, f"documents[{document.name}]")), document=document.name
+        )
         _merge_support(analysis, support, document.doc_type)
     from nlp.checks import apply_requirements
 
     return apply_requirements(
-        analysis, profile=profile, payer=payer, billed_cpt=billed_cpt, history=history,
+        analysis,
+        profile=profile,
+        payer=payer,
+        billed_cpt=billed_cpt,
+        history=history,
         date_of_service=date_of_service,
     )
 
@@ -140,6 +148,12 @@ def analyze(
     """Analyze one procedure note: facts with evidence, requirement findings and billing."""
     return analyze_episode(
         [Document(text=text, name=source or note_id or "note")],
-        note_id=note_id, source=source, profile=profile, payer=payer, billed_cpt=billed_cpt,
-        history=history, date_of_service=date_of_service, nlp=nlp,
+        note_id=note_id,
+        source=source,
+        profile=profile,
+        payer=payer,
+        billed_cpt=billed_cpt,
+        history=history,
+        date_of_service=date_of_service,
+        nlp=nlp,
     )

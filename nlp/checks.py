@@ -18,8 +18,13 @@ Outcome = tuple[str, list[Evidence], str | None]  # status, evidence, extra deta
 CheckFunction = Callable[[NoteAnalysis, Check, "CheckContext"], Outcome]
 REGISTRY: dict[str, CheckFunction] = {}
 
-SUPPORTING_DIAGNOSES = {"radiculopathy", "stenosis", "disc_herniation", "post_laminectomy",
-                        "herpes_zoster"}
+SUPPORTING_DIAGNOSES = {
+    "radiculopathy",
+    "stenosis",
+    "disc_herniation",
+    "post_laminectomy",
+    "herpes_zoster",
+}
 ESI_SESSION_CODES = {"62321", "62323", "64479", "64480", "64483", "64484"}
 
 
@@ -35,6 +40,7 @@ def register(name: str) -> Callable[[CheckFunction], CheckFunction]:
     def decorator(function: CheckFunction) -> CheckFunction:
         REGISTRY[name] = function
         return function
+
     return decorator
 
 
@@ -118,12 +124,14 @@ def _laterality(analysis: NoteAnalysis, check: Check, ctx: CheckContext) -> Outc
 
 @register("medications_complete")
 def _medications(analysis: NoteAnalysis, check: Check, ctx: CheckContext) -> Outcome:
-    injectate = [m for m in analysis.medications
-                 if m.route == "epidural" and m.role not in ("contrast",)]
+    injectate = [
+        m for m in analysis.medications if m.route == "epidural" and m.role not in ("contrast",)
+    ]
     if not injectate:
         return "missing", [], None
     incomplete = [
-        m for m in injectate
+        m
+        for m in injectate
         if (m.role == "steroid" and m.dose is None)
         or (m.role != "steroid" and m.dose is None and m.volume_ml is None)
     ]
@@ -143,8 +151,11 @@ def _prior(analysis: NoteAnalysis, check: Check, ctx: CheckContext) -> Outcome:
         return "missing", prior.evidence, None
     if check.min_relief_percent is not None and prior.relief_percent < check.min_relief_percent:
         return "not_met", prior.evidence, f"{prior.relief_percent:g}% relief"
-    if (check.min_weeks is not None and prior.duration_weeks is not None
-            and prior.duration_weeks < check.min_weeks):
+    if (
+        check.min_weeks is not None
+        and prior.duration_weeks is not None
+        and prior.duration_weeks < check.min_weeks
+    ):
         return "not_met", prior.evidence, f"relief lasted {prior.duration_weeks:g} weeks"
     return "met", prior.evidence, None
 
@@ -181,8 +192,7 @@ def _sedation(analysis: NoteAnalysis, check: Check, ctx: CheckContext) -> Outcom
 
 @register("approved_injectate")
 def _approved(analysis: NoteAnalysis, check: Check, ctx: CheckContext) -> Outcome:
-    biologic = [m for m in analysis.medications
-                if m.name in ("platelet-rich plasma", "stem cells")]
+    biologic = [m for m in analysis.medications if m.name in ("platelet-rich plasma", "stem cells")]
     if biologic:
         return "not_met", [e for m in biologic for e in m.evidence[:1]], None
     return "met", [], None
@@ -208,7 +218,9 @@ def one_year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def sessions_in_window(history: Iterable[PriorSession], group: str, day: date) -> list[PriorSession]:
+def sessions_in_window(
+    history: Iterable[PriorSession], group: str, day: date
+) -> list[PriorSession]:
     """Prior ESI sessions of this region group in the rolling 12 months before `day`:
     dates strictly after the same calendar day one year earlier, up to and including `day`."""
     start = one_year_before(day)
@@ -232,8 +244,11 @@ def _frequency(analysis: NoteAnalysis, check: Check, ctx: CheckContext) -> Outco
     if group is None:
         return "not_applicable", [], "region unknown"
     day = date.fromisoformat(ctx.date_of_service[:10])
-    prior = [s for s in sessions_in_window(ctx.history, group, day)
-             if s.date_of_service[:10] != day.isoformat()]
+    prior = [
+        s
+        for s in sessions_in_window(ctx.history, group, day)
+        if s.date_of_service[:10] != day.isoformat()
+    ]
     total = len(prior) + 1
     limit = check.max_sessions or 4
     detail = f"{total} sessions in 12 months"
@@ -262,14 +277,24 @@ def evaluate(requirement: Requirement, analysis: NoteAnalysis, ctx: CheckContext
     return _declarative(analysis, check)
 
 
-def _finding(requirement: Requirement, profile: Profile, status: str, evidence: list[Evidence],
-             detail: str | None, message: str | None = None) -> Finding:
+def _finding(
+    requirement: Requirement,
+    profile: Profile,
+    status: str,
+    evidence: list[Evidence],
+    detail: str | None,
+    message: str | None = None,
+) -> Finding:
     text = message or getattr(requirement.messages, status, None) or requirement.messages.met
     if detail and not message:
         text = f"{text} ({detail})"
     return Finding(
-        id=requirement.id, title=requirement.title, status=status, severity=requirement.severity,
-        message=text, evidence=evidence[:5],
+        id=requirement.id,
+        title=requirement.title,
+        status=status,
+        severity=requirement.severity,
+        message=text,
+        evidence=evidence[:5],
         looked_for=None if status == "met" else f"Looked for {requirement.looked_for}.",
         citation=requirement.citation,
         query=None if status in ("met", "not_applicable") else requirement.query,
@@ -300,8 +325,11 @@ def apply_requirements(
             closed = chosen.gate.when_false
             status = closed.except_.get(requirement.id, closed.status)
             kind = analysis.procedure.procedure_type or "not an epidural injection"
-            findings.append(_finding(requirement, chosen, status, [], None,
-                                     f"{closed.message} (procedure: {kind})"))
+            findings.append(
+                _finding(
+                    requirement, chosen, status, [], None, f"{closed.message} (procedure: {kind})"
+                )
+            )
             continue
         status, evidence, detail = evaluate(requirement, analysis, ctx)
         findings.append(_finding(requirement, chosen, status, evidence, detail))

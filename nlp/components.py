@@ -4,7 +4,6 @@ Rules are read from `patterns/` when the component is built, into fresh objects,
 pipelines never share mutable matcher state.
 """
 
-
 from medspacy.context import ConText, ConTextRule
 from medspacy.section_detection import Sectionizer, SectionRule
 from medspacy.target_matcher import TargetMatcher, TargetRule
@@ -21,9 +20,7 @@ TARGET_GROUP = "esicheck_targets"
 )
 def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
     """medspaCy Sectionizer loaded with the procedure-note section rules."""
-    sectionizer = Sectionizer(
-        nlp, name=name, rules=None, input_span_type=None, span_attrs=None
-    )
+    sectionizer = Sectionizer(nlp, name=name, rules=None, input_span_type=None, span_attrs=None)
     data = resources.section_rules()
     sectionizer.add(
         [SectionRule.from_dict(rule.model_dump(exclude_none=True)) for rule in data.section_rules]

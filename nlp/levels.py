@@ -6,7 +6,6 @@ Notes spell levels many ways (`L4-5`, `L4-L5`, `L4/5`, `L5/S1`, `L5S1`, `L45`, `
 ("L3 to L5" -> `L3-L4`, `L4-L5`).
 """
 
-
 import re
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ _MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 
 LEVEL_PATTERN = re.compile(
     r"(?<![A-Za-z0-9])([CTLS])[ ]?(\d{1,2})"
-    r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLS])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])|([S])(\d))?"
+    r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLS])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])|([S])(\d))?"  # noqa: E501
     r"(?![0-9A-Za-z%])(?!\s*-?\s*weighted)(?!\s*(?:signal|image|sequence))",
 )
 
@@ -62,7 +61,7 @@ def normalize(match: re.Match[str]) -> "tuple[tuple[str, ...], str] | None":
     if second_num is None and spaced is None and sacral_region is None:
         if num > _MAX[region] and region in "CL" and len(match.group(2)) == 2:
             a, b = int(match.group(2)[0]), int(match.group(2)[1])  # L45 -> L4-L5
-            if b == a + 1 and _vertebra(region, a) and _vertebra(region, b):
+            if b == a + 1 and a >= 2 and _vertebra(region, a) and _vertebra(region, b):
                 return _expand(f"{region}{a}", f"{region}{b}"), "level.compact"
             return None
         first = _vertebra(region, num)

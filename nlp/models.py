@@ -32,7 +32,14 @@ ProcedureType = Literal[
     "other",
 ]
 DrugRole = Literal[
-    "steroid", "local_anesthetic", "contrast", "diluent", "opioid", "neurolytic", "sedation", "other"
+    "steroid",
+    "local_anesthetic",
+    "contrast",
+    "diluent",
+    "opioid",
+    "neurolytic",
+    "sedation",
+    "other",
 ]
 Route = Literal["epidural", "skin", "iv"]
 ScoreTiming = Literal["pre", "post", "baseline", "follow_up", "unspecified"]

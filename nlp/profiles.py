@@ -8,7 +8,7 @@ and replaces or adds requirements by id, so a sister Medicare policy is a new fi
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -116,12 +116,15 @@ def _load(path: str) -> Profile:
     for requirement in profile.requirements:
         name = requirement.check.function
         if name is not None and name not in REGISTRY:
-            raise PatternError(path, f"requirements.{requirement.id}.check.function",
-                               f"unknown check function {name!r}")
+            raise PatternError(
+                path,
+                f"requirements.{requirement.id}.check.function",
+                f"unknown check function {name!r}",
+            )
     return profile
 
 
-@lru_cache(maxsize=None)
+@cache
 def all_profiles() -> dict[str, Profile]:
     profiles = {}
     for path in resources.list_files("requirements"):
@@ -130,7 +133,7 @@ def all_profiles() -> dict[str, Profile]:
     return profiles
 
 
-@lru_cache(maxsize=None)
+@cache
 def resolve(profile_id: str | None = None, payer: str | None = None) -> Profile:
     """The effective profile: the named (or default) profile, with a payer overlay applied."""
     profiles = all_profiles()
@@ -157,7 +160,11 @@ def resolve(profile_id: str | None = None, payer: str | None = None) -> Profile:
             order.append(requirement.id)
         by_id[requirement.id] = requirement
     return Profile(
-        id=profile.id, title=profile.title, version=f"{profile.version} (+{base.id} {base.version})",
-        applies_to=profile.applies_to, payer=profile.payer, gate=profile.gate or base.gate,
+        id=profile.id,
+        title=profile.title,
+        version=f"{profile.version} (+{base.id} {base.version})",
+        applies_to=profile.applies_to,
+        payer=profile.payer,
+        gate=profile.gate or base.gate,
         requirements=[by_id[i] for i in order],
     )

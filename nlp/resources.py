@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -72,7 +72,13 @@ class ContextRuleData(_Closed):
 class DrugEntry(_Closed):
     name: str
     role: Literal[
-        "steroid", "local_anesthetic", "contrast", "diluent", "opioid", "neurolytic", "sedation",
+        "steroid",
+        "local_anesthetic",
+        "contrast",
+        "diluent",
+        "opioid",
+        "neurolytic",
+        "sedation",
         "other",
     ]
     terms: list[str]
@@ -134,12 +140,12 @@ def validate(model: type[BaseModel], relative_path: str) -> Any:
         raise PatternError(relative_path, "pattern", f"regex does not compile: {exc}") from exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def section_rules() -> SectionFile:
     return validate(SectionFile, "sections.json")
 
 
-@lru_cache(maxsize=None)
+@cache
 def target_rules() -> tuple[TargetRuleData, ...]:
     rules: list[TargetRuleData] = []
     for path in list_files("targets"):
@@ -147,17 +153,17 @@ def target_rules() -> tuple[TargetRuleData, ...]:
     return tuple(rules)
 
 
-@lru_cache(maxsize=None)
+@cache
 def context_rules() -> ContextFile:
     return validate(ContextFile, "context_rules.json")
 
 
-@lru_cache(maxsize=None)
+@cache
 def drug_lexicon() -> DrugFile:
     return validate(DrugFile, "drugs.json")
 
 
-@lru_cache(maxsize=None)
+@cache
 def cues() -> dict[str, re.Pattern[str]]:
     """Named cue regexes (`patterns/cues.json`), compiled once, case-insensitive."""
     data = read_json("cues.json")

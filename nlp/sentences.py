@@ -5,7 +5,6 @@ sentence; dictated paragraphs break at sentence punctuation. A single pass over 
 costs about as much as tokenizing, where PyRuSH costs ~25x that.
 """
 
-
 from spacy.language import Language
 from spacy.tokens import Doc
 

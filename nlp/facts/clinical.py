@@ -18,32 +18,66 @@ from nlp.models import (
 )
 
 _WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "several": 3, "a few": 2, "few": 2,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "several": 3,
+    "a few": 2,
+    "few": 2,
 }
 _ICD10 = re.compile(r"(?<![\w.])([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})(?![\w.])")
 _PAIN_PATTERNS = [
     ("pain.slash10", re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10(?![\d/])")),
-    ("pain.out_of_10", re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*(?:out of|of)\s*(?:10|ten)\b", re.I)),
-    ("pain.scale_value", re.compile(
-        r"\b(?:vas|nrs|nprs|pain(?:\s+(?:score|level|scale|rating|intensity))?|numeric (?:pain )?rating(?: scale)?)"
-        r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|\(0-10\))*\s*(\d{1,2}(?:\.\d)?)(?!\s*(?:/|out of|mg|ml|%|cc|weeks?|days?|months?|years?|\.\d|\d))",
-        re.I)),
-    ("pain.pre_post", re.compile(
-        r"\b(pre|post)(?:-?(?:procedure|procedural|op|injection))?\s*[:=]?\s*(\d{1,2})(?!\s*(?:/|mg|ml|%|\d))",
-        re.I)),
+    (
+        "pain.out_of_10",
+        re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*(?:out of|of)\s*(?:10|ten)\b", re.I),
+    ),
+    (
+        "pain.scale_value",
+        re.compile(
+            r"\b(?:vas|nrs|nprs|pain(?:\s+(?:score|level|scale|rating|intensity))?|numeric (?:pain )?rating(?: scale)?)"  # noqa: E501
+            r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|\(0-10\))*\s*(\d{1,2}(?:\.\d)?)(?!\s*(?:/|out of|mg|ml|%|cc|weeks?|days?|months?|years?|\.\d|\d))",  # noqa: E501
+            re.I,
+        ),
+    ),
+    (
+        "pain.pre_post",
+        re.compile(
+            r"\b(pre|post)(?:-?(?:procedure|procedural|op|injection))?\s*[:=]?\s*(\d{1,2})(?!\s*(?:/|mg|ml|%|\d))",
+            re.I,
+        ),
+    ),
 ]
-_ODI = re.compile(r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b[^\d\n]{0,25}?(\d{1,3}(?:\.\d)?)\s*%?", re.I)
-_RMDQ = re.compile(r"\b(?:roland[- ]morris(?: disability)?(?: questionnaire)?(?: score)?|rmdq|rmq)\b[^\d\n]{0,20}?(\d{1,2})", re.I)
+_ODI = re.compile(
+    r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b[^\d\n]{0,25}?(\d{1,3}(?:\.\d)?)\s*%?",  # noqa: E501
+    re.I,
+)
+_RMDQ = re.compile(
+    r"\b(?:roland[- ]morris(?: disability)?(?: questionnaire)?(?: score)?|rmdq|rmq)\b[^\d\n]{0,20}?(\d{1,2})",  # noqa: E501
+    re.I,
+)
 _PROMIS = re.compile(r"\bpromis\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)", re.I)
 
 
 def _blank_after(view: NoteView, end: int) -> bool:
     """True when the rest of the line after a label is a template blank ("Consent: ____")."""
     line_end = view.text.find("\n", end)
-    rest = view.text[end: line_end if line_end >= 0 else len(view.text)]
+    rest = view.text[end : line_end if line_end >= 0 else len(view.text)]
     rest = rest.lstrip(" :\t-")
-    return bool(cue("blank_inline").match(rest)) or bool(cue("blank").fullmatch(rest)) and not rest.strip(" .")
+    return (
+        bool(cue("blank_inline").match(rest))
+        or bool(cue("blank").fullmatch(rest))
+        and not rest.strip(" .")
+    )
 
 
 def consent(view: NoteView) -> Consent:
@@ -63,16 +97,22 @@ def consent(view: NoteView) -> Consent:
             continue
         if view.section_at(match.start()) in ("plan", "history", "indication"):
             continue
-        header_only = view.section_at(match.start()) == "consent" and not cue("consent_positive").search(sentence)
+        header_only = view.section_at(match.start()) == "consent" and not cue(
+            "consent_positive"
+        ).search(sentence)
         if not cue("consent_positive").search(sentence) and not header_only:
             continue
         if header_only:
-            body = view.text[match.end(): line_e].strip(" :\t-")
-            if not body or cue("blank").fullmatch(body) or re.fullmatch(r"(?i)(?:no|none|not obtained)\.?", body):
+            body = view.text[match.end() : line_e].strip(" :\t-")
+            if (
+                not body
+                or cue("blank").fullmatch(body)
+                or re.fullmatch(r"(?i)(?:no|none|not obtained)\.?", body)
+            ):
                 continue
         documented = True
         evidence.append(view.evidence(s, e, "consent.documented"))
-        window = view.text[s: min(len(view.text), e + 200)]
+        window = view.text[s : min(len(view.text), e + 200)]
         if cue("risks").search(window) and cue("benefits_alternatives").search(window):
             rba = True
         if form is None:
@@ -83,11 +123,14 @@ def consent(view: NoteView) -> Consent:
     if documented and not rba:
         for match in cue("risks").finditer(view.text):
             s, e = view.sentence_at(match.start())
-            if cue("benefits_alternatives").search(view.text[s:e]) and view.section_at(s) not in ("plan",):
+            if cue("benefits_alternatives").search(view.text[s:e]) and view.section_at(s) not in (
+                "plan",
+            ):
                 rba = True
                 break
-    return Consent(documented=documented, risks_benefits_alternatives=rba, form=form,
-                   evidence=evidence[:3])
+    return Consent(
+        documented=documented, risks_benefits_alternatives=rba, form=form, evidence=evidence[:3]
+    )
 
 
 def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> str:
@@ -95,8 +138,8 @@ def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> 
     and the document type (an H&P or consult gives baseline, a progress note follow-up)."""
     s, e = view.sentence_at(start)
     line_s, line_e = view.line_at(start)
-    before = view.text[max(s, line_s, start - 70): start]
-    after = view.text[end: min(e, line_e, end + 30)]
+    before = view.text[max(s, line_s, start - 70) : start]
+    after = view.text[end : min(e, line_e, end + 30)]
     section = view.section_at(start)
     for text in (before, after):
         for name, value in (("timing_follow_up", "follow_up"), ("timing_baseline", "baseline")):
@@ -144,9 +187,13 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                 continue
             sentence = view.sentence_text(match.start())
             if rule != "pain.scale_value" and not cue("pain_word").search(sentence):
-                if rule == "pain.slash10" and not re.search(r"\b(?:pain|vas|nrs|score|rated|rates|pre|post|baseline)", sentence, re.I):
+                if rule == "pain.slash10" and not re.search(
+                    r"\b(?:pain|vas|nrs|score|rated|rates|pre|post|baseline)", sentence, re.I
+                ):
                     continue
-            if rule == "pain.slash10" and re.search(r"\d\s*/\s*$", view.text[max(0, match.start() - 4): match.start()]):
+            if rule == "pain.slash10" and re.search(
+                r"\d\s*/\s*$", view.text[max(0, match.start() - 4) : match.start()]
+            ):
                 continue
             if view.section_at(match.start()) == "allergies":
                 continue
@@ -154,29 +201,46 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                 timing = "pre" if match.group(1).lower() == "pre" else "post"
             else:
                 timing = _timing(view, match.start(), match.end(), document_type)
-            window = view.text[max(0, match.start() - 30): match.end()].lower()
-            instrument = "VAS" if "vas" in window else ("NRS" if re.search(r"nrs|nprs|numeric", window) else "unspecified")
+            window = view.text[max(0, match.start() - 30) : match.end()].lower()
+            instrument = (
+                "VAS"
+                if "vas" in window
+                else ("NRS" if re.search(r"nrs|nprs|numeric", window) else "unspecified")
+            )
             seen.add((match.start(), match.end()))
-            scores.append(PainScore(
-                timing=timing, value=value, instrument=instrument,
-                evidence=[view.evidence(match.start(), match.end(), rule)],
-            ))
+            scores.append(
+                PainScore(
+                    timing=timing,
+                    value=value,
+                    instrument=instrument,
+                    evidence=[view.evidence(match.start(), match.end(), rule)],
+                )
+            )
     scores.sort(key=lambda p: p.evidence[0].start)
     return scores
 
 
 def functional_scores(view: NoteView, document_type: str | None = None) -> list[FunctionalScore]:
     out: list[FunctionalScore] = []
-    for instrument, pattern, limit in (("ODI", _ODI, 100), ("RMDQ", _RMDQ, 24), ("PROMIS", _PROMIS, 100)):
+    for instrument, pattern, limit in (
+        ("ODI", _ODI, 100),
+        ("RMDQ", _RMDQ, 24),
+        ("PROMIS", _PROMIS, 100),
+    ):
         for match in pattern.finditer(view.text):
             value = float(match.group(1))
             if value > limit:
                 continue
-            out.append(FunctionalScore(
-                instrument=instrument, value=value,
-                timing=_timing(view, match.start(), match.end(), document_type),
-                evidence=[view.evidence(match.start(), match.end(), f"function.{instrument.lower()}")],
-            ))
+            out.append(
+                FunctionalScore(
+                    instrument=instrument,
+                    value=value,
+                    timing=_timing(view, match.start(), match.end(), document_type),
+                    evidence=[
+                        view.evidence(match.start(), match.end(), f"function.{instrument.lower()}")
+                    ],
+                )
+            )
     return out
 
 
@@ -188,7 +252,9 @@ def diagnoses(view: NoteView) -> list[Diagnosis]:
             continue
         if target.section in ("plan", "allergies"):
             continue
-        if target.value == "herpes_zoster" and re.search(r"post-?herpetic|\bphn\b|vaccin", view.sentence_text(target.start), re.I):
+        if target.value == "herpes_zoster" and re.search(
+            r"post-?herpetic|\bphn\b|vaccin", view.sentence_text(target.start), re.I
+        ):
             continue
         line_s, line_e = view.line_at(target.start)
         code = _ICD10.search(view.text[line_s:line_e])
@@ -196,10 +262,14 @@ def diagnoses(view: NoteView) -> list[Diagnosis]:
         if key in seen:
             continue
         seen.add(key)
-        out.append(Diagnosis(
-            text=target.text, icd10=code.group(1) if code else None, category=target.value,
-            evidence=[view.target_evidence(target, "diagnosis")],
-        ))
+        out.append(
+            Diagnosis(
+                text=target.text,
+                icd10=code.group(1) if code else None,
+                category=target.value,
+                evidence=[view.target_evidence(target, "diagnosis")],
+            )
+        )
     return out
 
 
@@ -236,11 +306,16 @@ def conservative_care(view: NoteView) -> ConservativeCare:
             continue
         if target.section in ("plan", "allergies"):
             continue
-        if target.literal == "pt" and (target.text != "PT" or re.match(
-            r"\s*(?:was|is|tolerated|states|reports|has|had|denies|placed|positioned|prepped|agrees|"
-            r"consented|understood|verbalized|will|in|to|returns|presents|c/o|complains|here|noted|"
-            r"lies|laid|remained|ambulated|discharged|left|rates|reported|describes)\b",
-            view.text[target.end: target.end + 20], re.I)):
+        if target.literal == "pt" and (
+            target.text != "PT"
+            or re.match(
+                r"\s*(?:was|is|tolerated|states|reports|has|had|denies|placed|positioned|prepped|agrees|"
+                r"consented|understood|verbalized|will|in|to|returns|presents|c/o|complains|here|noted|"
+                r"lies|laid|remained|ambulated|discharged|left|rates|reported|describes)\b",
+                view.text[target.end : target.end + 20],
+                re.I,
+            )
+        ):
             continue
         if target.value == "medications" and target.section in ("medications",):
             continue
@@ -262,18 +337,26 @@ def imaging(view: NoteView) -> ImagingCorrelation:
         if target.section in ("plan",):
             continue
         s, e = view.sentence_at(target.start)
-        window = view.text[s: min(len(view.text), e + 200)]
+        window = view.text[s : min(len(view.text), e + 200)]
         if view.section_at(target.start) != "imaging" and not cue("imaging_finding").search(window):
             continue
         level = next((m.levels[0] for m in view.levels if s <= m.start < e + 200), None)
         return ImagingCorrelation(
-            documented=True, modality=target.value, level=level,
-            evidence=[view.target_evidence(target, "imaging"), view.evidence(s, e, "imaging.sentence")],
+            documented=True,
+            modality=target.value,
+            level=level,
+            evidence=[
+                view.target_evidence(target, "imaging"),
+                view.evidence(s, e, "imaging.sentence"),
+            ],
         )
     for start, end in view.section_body("imaging"):
         if end - start > 10 and cue("imaging_finding").search(view.text[start:end]):
-            return ImagingCorrelation(documented=True, modality=None,
-                                      evidence=[view.evidence(start, end, "imaging.section")])
+            return ImagingCorrelation(
+                documented=True,
+                modality=None,
+                evidence=[view.evidence(start, end, "imaging.section")],
+            )
     return ImagingCorrelation()
 
 
@@ -288,10 +371,12 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
         if body and not cue("blank").fullmatch(body):
             evidence.append(view.evidence(start, end, "post.section"))
     complications = None
-    if any(cue("complication_none").search(view.text[e.start:e.end]) for e in evidence) or cue("complication_none").search(view.text):
+    if any(cue("complication_none").search(view.text[e.start : e.end]) for e in evidence) or cue(
+        "complication_none"
+    ).search(view.text):
         complications = "none"
     for match in cue("complication_present").finditer(view.text):
-        before = view.text[max(0, match.start() - 50): match.start()]
+        before = view.text[max(0, match.start() - 50) : match.start()]
         if cue("complication_negated").search(before):
             continue
         if view.section_at(match.start()) in ("consent", "plan", "history"):
@@ -308,7 +393,8 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
 def prior_injection(view: NoteView) -> PriorInjection:
     mentions = [t for t in view.targets_of("PRIOR_INJ") if not t.hypothetical and not t.negated]
     historical_esi = [
-        t for t in view.targets_of("PROC_TYPE")
+        t
+        for t in view.targets_of("PROC_TYPE")
         if t.value == "epidural_steroid_injection" and t.historical and not t.negated
     ]
     historical_esi += [t for t in view.targets_of("APPROACH") if t.historical and not t.negated]
@@ -320,21 +406,28 @@ def prior_injection(view: NoteView) -> PriorInjection:
     documented = False
     for anchor in anchors:
         s, e = view.sentence_at(anchor.start)
-        window = view.text[s: min(len(view.text), e + 250)]
+        window = view.text[s : min(len(view.text), e + 250)]
         match = cue("relief_percent").search(window)
         if match and relief is None:
             relief = float(match.group(1) or match.group(2))
             documented = True
-            evidence.append(view.evidence(s + match.start(), s + match.end(), "prior.relief_percent"))
+            evidence.append(
+                view.evidence(s + match.start(), s + match.end(), "prior.relief_percent")
+            )
         elif cue("no_relief").search(window) and relief is None:
             relief = 0.0
             documented = True
             nr = cue("no_relief").search(window)
             evidence.append(view.evidence(s + nr.start(), s + nr.end(), "prior.no_relief"))
         if documented and duration is None:
-            dur_text = window[match.start():] if match else window
+            dur_text = window[match.start() :] if match else window
             found = _weeks(dur_text[:160])
             if found is not None and found < 200:
                 duration = found
-    return PriorInjection(is_repeat=True, documented=documented, relief_percent=relief,
-                          duration_weeks=duration, evidence=evidence)
+    return PriorInjection(
+        is_repeat=True,
+        documented=documented,
+        relief_percent=relief,
+        duration_weeks=duration,
+        evidence=evidence,
+    )

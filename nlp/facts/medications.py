@@ -15,8 +15,16 @@ from nlp.facts.view import NoteView, Target, cue
 from nlp.models import Dose, Medication
 
 _EXCLUDED_SECTIONS = frozenset(
-    {"allergies", "home_medications", "history", "plan", "indication", "imaging", "diagnosis",
-     "exam"}
+    {
+        "allergies",
+        "home_medications",
+        "history",
+        "plan",
+        "indication",
+        "imaging",
+        "diagnosis",
+        "exam",
+    }
 )
 QUANTITY = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*"
@@ -55,16 +63,28 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             continue
         if t.negated and t.role != "contrast":
             continue
-        if t.literal in ("ns", "dex", "dexa", "depo", "gad", "lido", "bupi", "ropi", "medrol") and not _near_amount(view, t):
+        if t.literal in (
+            "ns",
+            "dex",
+            "dexa",
+            "depo",
+            "gad",
+            "lido",
+            "bupi",
+            "ropi",
+            "medrol",
+        ) and not _near_amount(view, t):
             continue
-        if view.in_history_sentence(t.start) and not re.search(r"\b(?:today|was injected|were injected)\b", view.sentence_text(t.start), re.I):
+        if view.in_history_sentence(t.start) and not re.search(
+            r"\b(?:today|was injected|were injected)\b", view.sentence_text(t.start), re.I
+        ):
             continue
         today.append(t)
     return today
 
 
 def _near_amount(view: NoteView, target: Target) -> bool:
-    window = view.text[max(0, target.start - 25): target.end + 25]
+    window = view.text[max(0, target.start - 25) : target.end + 25]
     return bool(QUANTITY.search(window))
 
 
@@ -100,8 +120,13 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
             owner = _owner(view, drugs, members, q_start, q_end)
             if owner is None:
                 continue
-            _record(amounts[owner], float(match.group(1)), _unit(match.group(2)),
-                    view.text[q_start:q_end], (q_start, q_end))
+            _record(
+                amounts[owner],
+                float(match.group(1)),
+                _unit(match.group(2)),
+                view.text[q_start:q_end],
+                (q_start, q_end),
+            )
         for match in FRACTION.finditer(text):
             q_start = s_start + match.start()
             owner = _owner(view, drugs, members, q_start, s_start + match.end())
@@ -110,21 +135,23 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
     return amounts
 
 
-def _owner(view: NoteView, drugs: list[Target], members: list[int], q_start: int, q_end: int) -> int | None:
+def _owner(
+    view: NoteView, drugs: list[Target], members: list[int], q_start: int, q_end: int
+) -> int | None:
     # A quantity directly before a drug name belongs to it ("2 mL of 1% lidocaine").
     for i in members:
-        gap = view.text[q_end: drugs[i].start]
+        gap = view.text[q_end : drugs[i].start]
         if drugs[i].start >= q_end and len(gap) <= 40 and _GLUE.match(gap):
             return i
     before = [i for i in members if drugs[i].end <= q_start]
     if before:
         owner = before[-1]
-        between = view.text[drugs[owner].end: q_start]
+        between = view.text[drugs[owner].end : q_start]
         if len(between) <= 90 and not re.search(r"[;]|\bthen\b", between):
             return owner
         return None
     after = [i for i in members if drugs[i].start >= q_end]
-    if after and len(view.text[q_end: drugs[after[0]].start]) <= 25:
+    if after and len(view.text[q_end : drugs[after[0]].start]) <= 25:
         return after[0]
     return None
 
@@ -157,7 +184,9 @@ def _route(view: NoteView, drug: Target, all_drugs: list[Target]) -> tuple[str |
     if drug.role == "opioid" and cue("iv_route").search(view.text[s_start:s_end]):
         return "iv", True
     if drug.role == "local_anesthetic" and cue("skin_route").search(window):
-        if not re.search(r"\bepidural(?:ly)?\b|\binject(?:ed|ate)\b.{0,20}\b(?:epidural|space)", window, re.I):
+        if not re.search(
+            r"\bepidural(?:ly)?\b|\binject(?:ed|ate)\b.{0,20}\b(?:epidural|space)", window, re.I
+        ):
             return "skin", True
     if cue("iv_route").search(window) and drug.role in ("opioid", "other"):
         return "iv", True

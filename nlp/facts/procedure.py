@@ -12,7 +12,12 @@ from nlp.levels import LevelMention
 from nlp.models import Contrast, Evidence, Medication, Procedure
 
 NON_ESI_TYPES = (
-    "blood_patch", "adhesiolysis", "facet", "medial_branch", "sympathetic", "si_joint",
+    "blood_patch",
+    "adhesiolysis",
+    "facet",
+    "medial_branch",
+    "sympathetic",
+    "si_joint",
     "trigger_point",
 )
 _BODY_SECTIONS = frozenset({"technique", "findings", "medications", "anesthesia"})
@@ -55,10 +60,16 @@ def _nth_line_end(text: str, n: int) -> int:
     return pos
 
 
-def procedure_type(view: NoteView, medications: list[Medication]) -> tuple[str | None, list[Evidence]]:
+def procedure_type(
+    view: NoteView, medications: list[Medication]
+) -> tuple[str | None, list[Evidence]]:
     """Decide the kind of procedure; non-ESI procedures (blood patch, facet, ...) never count
     as an epidural steroid injection even though their notes say 'epidural'."""
-    mentions = [t for t in _today(view, view.targets_of("PROC_TYPE")) if not view.in_history_sentence(t.start)]
+    mentions = [
+        t
+        for t in _today(view, view.targets_of("PROC_TYPE"))
+        if not view.in_history_sentence(t.start)
+    ]
     if not mentions:
         return None, []
     for decisive in ("blood_patch", "adhesiolysis"):
@@ -88,8 +99,11 @@ def procedure_type(view: NoteView, medications: list[Medication]) -> tuple[str |
 
 
 def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
-    mentions = [t for t in _today(view, view.targets_of("APPROACH"))
-                if not view.in_history_sentence(t.start)]
+    mentions = [
+        t
+        for t in _today(view, view.targets_of("APPROACH"))
+        if not view.in_history_sentence(t.start)
+    ]
     body = [t for t in mentions if t.section in _BODY_SECTIONS]
     pool = body or mentions
     if pool:
@@ -101,7 +115,9 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
     # An epidural entered at an interspace by loss of resistance is an interlaminar technique.
     for match in cue("interspace_word").finditer(view.text):
         if view.is_today(match.start()) and not view.in_history_sentence(match.start()):
-            return "interlaminar", [view.evidence(match.start(), match.end(), "approach.inferred_interspace")]
+            return "interlaminar", [
+                view.evidence(match.start(), match.end(), "approach.inferred_interspace")
+            ]
     return None, []
 
 
@@ -115,11 +131,11 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         r"\b(?:inject\w*|needle|tuohy|advanced|entered|placed)\b", sentence, re.I
     ):
         return False
-    after = view.text[mention.end: mention.end + 60]
+    after = view.text[mention.end : mention.end + 60]
     if cue("pathology_after_level").search(after):
         return False
     s_start, _ = view.sentence_at(mention.start)
-    before = view.text[s_start: mention.start]
+    before = view.text[s_start : mention.start]
     if "catheter" in sentence.lower() and cue("catheter_tip").search(before):
         return False
     return True
@@ -157,8 +173,11 @@ def region(
             return ("thoracic" if approach_value == "transforaminal" else "lumbar"), []
         letter = letters.most_common(1)[0][0]
         return _REGION_BY_LETTER[letter], []
-    words = [t for t in _today(view, view.targets_of("REGION_WORD"))
-             if not view.in_history_sentence(t.start) and t.value != "sacral"]
+    words = [
+        t
+        for t in _today(view, view.targets_of("REGION_WORD"))
+        if not view.in_history_sentence(t.start) and t.value != "sacral"
+    ]
     if words:
         counts = Counter(t.value for t in words)
         value = counts.most_common(1)[0][0]
@@ -173,7 +192,7 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
         start = match.start()
         if not view.is_today(start) or view.in_history_sentence(start):
             continue
-        after = view.text[match.end(): match.end() + 40]
+        after = view.text[match.end() : match.end() + 40]
         if cue("laterality_noise_after").search(after):
             continue
         word = match.group(1).lower().rstrip(".")
@@ -204,10 +223,15 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
 
 
 def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
-    mentions = [t for t in view.targets_of("GUIDANCE")
-                if t.section not in _background(view) and not t.hypothetical and not t.historical]
+    mentions = [
+        t
+        for t in view.targets_of("GUIDANCE")
+        if t.section not in _background(view) and not t.hypothetical and not t.historical
+    ]
     positive = [t for t in mentions if not t.negated and t.value != "none"]
-    denied = [t for t in mentions if (t.negated and t.value in ("fluoroscopy", "ct")) or t.value == "none"]
+    denied = [
+        t for t in mentions if (t.negated and t.value in ("fluoroscopy", "ct")) or t.value == "none"
+    ]
     for value in ("ct", "fluoroscopy", "ultrasound"):
         hits = [t for t in positive if t.value == value]
         if value == "fluoroscopy" and hits and any(t.value == "ct" for t in positive):
@@ -227,10 +251,18 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
         section = view.section_at(start)
         if section in ("allergies", "history", "imaging", "plan", "indication", "home_medications"):
             continue
-        if section == "consent" or re.search(r"\brisks?\b|\ballerg", view.sentence_text(start), re.I) and not re.search(r"\b(?:inject|spread|flow|used|administered|given|confirm|outlin|demonstrat|epidurogram)", view.sentence_text(start), re.I):
+        if (
+            section == "consent"
+            or re.search(r"\brisks?\b|\ballerg", view.sentence_text(start), re.I)
+            and not re.search(
+                r"\b(?:inject|spread|flow|used|administered|given|confirm|outlin|demonstrat|epidurogram)",
+                view.sentence_text(start),
+                re.I,
+            )
+        ):
             continue
         s, e = view.sentence_at(start)
-        window = view.text[max(s, start - 60): min(e, match.end() + 80)]
+        window = view.text[max(s, start - 60) : min(e, match.end() + 80)]
         if cue("contrast_negation_phrase").search(window):
             not_used.append((s, e))
         else:
@@ -252,9 +284,12 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
 
 
 def _contrast_reason(view: NoteView, sentences: list[tuple[int, int]]) -> str | None:
-    text = " ".join(view.text[s: min(len(view.text), e + 160)] for s, e in sentences)
-    for name, reason in (("reason_allergy", "allergy"), ("reason_pregnancy", "pregnancy"),
-                         ("reason_renal", "renal")):
+    text = " ".join(view.text[s : min(len(view.text), e + 160)] for s, e in sentences)
+    for name, reason in (
+        ("reason_allergy", "allergy"),
+        ("reason_pregnancy", "pregnancy"),
+        ("reason_renal", "renal"),
+    ):
         if cue(name).search(text):
             return reason
     if cue("reason_other").search(" ".join(view.text[s:e] for s, e in sentences)):
@@ -268,7 +303,7 @@ def _contrast_reason(view: NoteView, sentences: list[tuple[int, int]]) -> str | 
 def catheter(view: NoteView) -> tuple[bool, bool, list[Evidence]]:
     hits = []
     for t in _today(view, view.targets_of("CATHETER")):
-        before = view.text[max(0, t.start - 20): t.start]
+        before = view.text[max(0, t.start - 20) : t.start]
         if cue("catheter_excluded_before").search(before):
             continue
         hits.append(t)
@@ -329,9 +364,12 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
     sedated, sedation_reason = sedation(view, medications)
     diagnostic = bool(
         approach_value == "transforaminal"
-        and re.search(r"\bdiagnostic\b[^.\n]{0,60}\b(?:selective nerve root|snrb|nerve root block)|"
-                      r"\b(?:selective nerve root|snrb|nerve root block)[^.\n]{0,40}\bdiagnostic\b",
-                      view.text, re.I)
+        and re.search(
+            r"\bdiagnostic\b[^.\n]{0,60}\b(?:selective nerve root|snrb|nerve root block)|"
+            r"\b(?:selective nerve root|snrb|nerve root block)[^.\n]{0,40}\bdiagnostic\b",
+            view.text,
+            re.I,
+        )
     )
     is_esi = kind == "epidural_steroid_injection"
     if approach_value == "caudal":

@@ -21,13 +21,30 @@ from nlp.resources import cues
 
 # Sections whose content describes what was done today.
 TODAY_SECTIONS = frozenset(
-    {None, "procedure", "technique", "medications", "findings", "anesthesia", "complications",
-     "post_procedure", "consent"}
+    {
+        None,
+        "procedure",
+        "technique",
+        "medications",
+        "findings",
+        "anesthesia",
+        "complications",
+        "post_procedure",
+        "consent",
+    }
 )
 # Sections whose content is background, never today's procedure.
 BACKGROUND_SECTIONS = frozenset(
-    {"history", "indication", "diagnosis", "imaging", "plan", "allergies", "home_medications",
-     "exam"}
+    {
+        "history",
+        "indication",
+        "diagnosis",
+        "imaging",
+        "plan",
+        "allergies",
+        "home_medications",
+        "exam",
+    }
 )
 
 
@@ -96,7 +113,7 @@ class NoteView:
             line_end = end if line_end < 0 or line_end > end else line_end
             header = text[start:line_end]
             colon = header.find(":")
-            inline = colon >= 0 and header[colon + 1:].strip(" :\t") != ""
+            inline = colon >= 0 and header[colon + 1 :].strip(" :\t") != ""
             short_label = colon >= 0 and len(header[:colon].strip(" -*>#\t")) <= 4
             if inline and (category in _FIELD_SECTIONS or short_label):
                 gap = _BLANK_LINE.search(text, line_end, end)
@@ -126,8 +143,10 @@ class NoteView:
             start_tok, end_tok = section.body_span
             if end_tok > start_tok:
                 out.append(
-                    (self.doc[start_tok].idx,
-                     self.doc[end_tok - 1].idx + len(self.doc[end_tok - 1].text))
+                    (
+                        self.doc[start_tok].idx,
+                        self.doc[end_tok - 1].idx + len(self.doc[end_tok - 1].text),
+                    )
                 )
             else:
                 idx = self.doc[start_tok - 1].idx + len(self.doc[start_tok - 1].text)
@@ -195,9 +214,7 @@ class NoteView:
     def in_history_sentence(self, char: int) -> bool:
         return bool(cues()["history_sentence"].search(self.sentence_text(char)))
 
-    def evidence(
-        self, start: int, end: int, rule: str, flags: list[str] | None = None
-    ) -> Evidence:
+    def evidence(self, start: int, end: int, rule: str, flags: list[str] | None = None) -> Evidence:
         return Evidence(
             start=start,
             end=end,

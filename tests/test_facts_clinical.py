@@ -1,0 +1,117 @@
+"""Consent, scores, diagnoses, conservative care, imaging, post-procedure, prior response."""
+
+import pytest
+
+
+def wrap(body):
+    return (
+        "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy.\n"
+        f"{body}\nDESCRIPTION: Loss of resistance at L4-5. Depo-Medrol 80 mg injected.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Pain 7/10 before the procedure.", [("pre", 7.0)]),
+        ("Pre-procedure NRS 8/10, post-procedure 3/10.", [("pre", 8.0), ("post", 3.0)]),
+        ("VAS 6 today.", [("pre", 6.0)]),
+        ("Pain is 6 out of 10.", [("unspecified", 6.0)]),
+        ("Pain score pre 8 post 3.", [("pre", 8.0), ("post", 3.0)]),
+        ("Seen 5/10/2024 for follow up.", []),
+    ],
+)
+def test_pain_scores(run, body, expected):
+    found = [(p.timing, p.value) for p in run(wrap(body)).pain_scores]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "instrument", "value"),
+    [
+        ("ODI 44%.", "ODI", 44.0),
+        ("Oswestry Disability Index 38.", "ODI", 38.0),
+        ("Roland-Morris score 12.", "RMDQ", 12.0),
+    ],
+)
+def test_function_scores(run, body, instrument, value):
+    scores = run(wrap(body)).functional_scores
+    assert [(s.instrument, s.value) for s in scores] == [(instrument, value)]
+
+
+@pytest.mark.parametrize(
+    ("body", "documented", "form", "rba"),
+    [
+        (
+            "CONSENT: Risks, benefits and alternatives discussed; written consent signed.",
+            True,
+            "written",
+            True,
+        ),
+        ("Verbal informed consent was obtained.", True, "verbal", False),
+        ("Consent: ____", False, None, False),
+        ("Consent: [ ]", False, None, False),
+        ("Patient tolerated well.", False, None, False),
+    ],
+)
+def test_consent(run, body, documented, form, rba):
+    consent = run(wrap(body)).consent
+    assert (consent.documented, consent.form, consent.risks_benefits_alternatives) == (
+        documented,
+        form,
+        rba,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "categories"),
+    [
+        ("DIAGNOSIS: Lumbar radiculopathy (M54.16).", {"radiculopathy"}),
+        ("DIAGNOSIS: Low back pain. Denies radicular symptoms.", {"axial_pain"}),
+        ("DIAGNOSIS: Acute herpes zoster, T10 dermatome.", {"herpes_zoster"}),
+        ("DIAGNOSIS: Lumbar spinal stenosis with neurogenic claudication.", {"stenosis"}),
+    ],
+)
+def test_diagnoses(run, body, categories):
+    assert {d.category for d in run(wrap(body)).diagnoses} == categories
+
+
+@pytest.mark.parametrize(
+    ("body", "documented", "weeks"),
+    [
+        ("HISTORY: Failed 8 weeks of physical therapy and NSAIDs.", True, 8.0),
+        ("HISTORY: PT for 3 months without relief.", True, 12.0),
+        ("HISTORY: Failed conservative care.", True, None),
+        ("PLAN: Recommend physical therapy.", False, None),
+        ("HISTORY: Pt was positioned prone.", False, None),
+    ],
+)
+def test_conservative_care(run, body, documented, weeks):
+    care = run(wrap(body)).conservative_care
+    assert (care.documented, care.weeks) == (documented, weeks)
+
+
+def test_imaging_correlation(run):
+    found = run(wrap("IMAGING: MRI 3/2025 shows L4-5 disc protrusion contacting the L5 root."))
+    assert found.imaging_correlation.documented and found.imaging_correlation.modality == "MRI"
+    assert not run(wrap("PLAN: Obtain MRI.")).imaging_correlation.documented
+
+
+@pytest.mark.parametrize(
+    ("body", "documented", "complications"),
+    [
+        ("POST-PROCEDURE: Tolerated well, no complications, discharged home.", True, "none"),
+        ("Vital signs stable after the procedure.", True, None),
+        ("", False, None),
+    ],
+)
+def test_post_procedure(run, body, documented, complications):
+    post = run(wrap(body)).post_procedure
+    assert (post.documented, post.complications) == (documented, complications)
+
+
+def test_prior_injection_response(run):
+    prior = run(wrap("HISTORY: Prior L4-5 ESI gave 70% relief for 4 months.")).prior_injection
+    assert prior.is_repeat and prior.documented
+    assert prior.relief_percent == 70.0 and prior.duration_weeks == 16.0
+    assert not run(wrap("HISTORY: No prior injections.")).prior_injection.is_repeat

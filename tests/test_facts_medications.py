@@ -1,0 +1,61 @@
+"""Drug names normalize to generics with roles; doses, volumes and routes are parsed."""
+
+import pytest
+
+
+def meds(run, sentence):
+    text = (
+        "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy.\nDESCRIPTION: Loss of "
+        f"resistance at L4-5. {sentence}\n"
+    )
+    return {(m.name, m.route): m for m in run(text).medications}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "dose", "volume"),
+    [
+        ("Depo-Medrol 80 mg was injected.", "methylprednisolone acetate", (80, "mg"), None),
+        ("80mg DepoMedrol in 2cc was injected.", "methylprednisolone acetate", (80, "mg"), 2.0),
+        ("Kenalog 40 mg/mL x 2 mL was injected.", "triamcinolone acetonide", (80, "mg"), 2.0),
+        ("Injected 2 mL of Celestone Soluspan 6 mg/mL.", "betamethasone", (12, "mg"), 2.0),
+        ("Decadron 10 mg (1 mL) was injected.", "dexamethasone", (10, "mg"), 1.0),
+        ("Then 3 mL of 0.25% Marcaine was injected.", "bupivacaine", None, 3.0),
+    ],
+)
+def test_doses(run, sentence, name, dose, volume):
+    med = meds(run, sentence)[(name, "epidural")]
+    assert (med.dose.value, med.dose.unit) == dose if dose else med.dose is None
+    assert med.volume_ml == volume
+
+
+def test_percent_is_a_concentration_not_a_dose(run):
+    med = meds(run, "Injected 4 mL of 0.2% Naropin.")[("ropivacaine", "epidural")]
+    assert med.concentration == "0.2%" and med.dose is None and med.volume_ml == 4.0
+
+
+def test_skin_infiltration_and_iv_sedation_are_not_the_injectate(run):
+    found = meds(
+        run,
+        "The skin was anesthetized with 3 mL of 1% lidocaine. Versed 2 mg IV was "
+        "given for anxiety. Kenalog 80 mg was injected into the epidural space.",
+    )
+    assert ("lidocaine", "skin") in found
+    assert ("midazolam", "iv") in found
+    assert ("triamcinolone acetonide", "epidural") in found
+
+
+def test_allergy_and_home_medications_are_not_given(run):
+    text = (
+        "ALLERGIES: lidocaine (rash)\nCURRENT MEDICATIONS: dexamethasone 4 mg daily\n"
+        "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy.\n"
+        "DESCRIPTION: Depo-Medrol 80 mg injected.\n"
+    )
+    names = {m.name for m in run(text).medications}
+    assert names == {"methylprednisolone acetate"}
+
+
+def test_needle_gauge_is_not_a_dose(run):
+    found = meds(
+        run, "A 20 g Tuohy needle was used; 2 mL of 1% lidocaine and Kenalog 80 mg were injected."
+    )
+    assert all(m.dose is None or m.dose.unit != "g" for m in found.values())

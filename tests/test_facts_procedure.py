@@ -1,0 +1,214 @@
+"""Procedure facts come from what was done today, with negation, history and plans handled."""
+
+import pytest
+
+BASE = "PROCEDURE: {title}\nHISTORY: {history}\nDESCRIPTION: {body}\nPLAN: {plan}\n"
+
+
+def note(
+    title="Lumbar interlaminar epidural steroid injection at L4-5.",
+    history="Chronic low back and leg pain.",
+    body="Under fluoroscopic guidance a Tuohy needle entered the L4-5 epidural space by loss "
+    "of resistance. Omnipaque 2 mL confirmed epidural spread. Depo-Medrol 80 mg was "
+    "injected.",
+    plan="Follow up in 4 weeks.",
+):
+    return BASE.format(title=title, history=history, body=body, plan=plan)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Under fluoroscopic guidance the needle was placed.", "fluoroscopy"),
+        ("Using C-arm fluoro, AP and lateral views were obtained.", "fluoroscopy"),
+        ("CT-guided placement of the needle was performed.", "ct"),
+        ("Ultrasound-guided caudal needle placement.", "ultrasound"),
+        ("The injection was done without fluoroscopy using a landmark technique.", "none"),
+        ("No fluoroscopy was used.", "none"),
+        ("The needle was placed at L4-5 and the drug injected.", None),
+    ],
+)
+def test_guidance(run, body, expected):
+    assert run(note(body=body)).procedure.guidance == expected
+
+
+def test_guidance_in_history_or_plan_is_not_todays(run):
+    analysis = run(
+        note(
+            history="Prior ESI under ultrasound guidance elsewhere.",
+            body="The needle was placed at L4-5 and Depo-Medrol 80 mg injected.",
+            plan="Will consider CT guidance next time.",
+        )
+    )
+    assert analysis.procedure.guidance is None
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        ("Omnipaque 240, 2 mL, showed epidural spread.", "used", None),
+        ("No contrast was used.", "not_used", None),
+        (
+            "Contrast was not given because of a documented iodine allergy.",
+            "contraindicated",
+            "allergy",
+        ),
+        (
+            "Contrast was withheld as the patient is 14 weeks pregnant.",
+            "contraindicated",
+            "pregnancy",
+        ),
+        (
+            "No contrast was injected given her CKD stage 4 renal insufficiency.",
+            "contraindicated",
+            "renal",
+        ),
+        ("The needle was placed and Depo-Medrol 80 mg injected.", None, None),
+    ],
+)
+def test_contrast(run, body, status, reason):
+    contrast = run(note(body=body)).procedure.contrast
+    assert (contrast.status, contrast.reason) == (status, reason)
+
+
+def test_contrast_in_allergy_list_is_not_use(run):
+    text = (
+        "ALLERGIES: IV contrast (hives).\nPROCEDURE: L5-S1 interlaminar ESI under fluoroscopy."
+        "\nDESCRIPTION: Loss of resistance at L5-S1. No contrast was used. Kenalog 80 mg injected."
+    )
+    contrast = run(text).procedure.contrast
+    assert contrast.status == "contraindicated" and contrast.reason == "allergy"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "approach"),
+    [
+        ("Interlaminar ESI at L4-5", "Needle placed.", "interlaminar"),
+        ("Caudal epidural steroid injection", "Needle through the sacral hiatus.", "caudal"),
+        ("Left L5 transforaminal ESI", "Needle placed in the L5 foramen.", "transforaminal"),
+        ("Lumbar ESI", "The L4-5 interspace was entered by loss of resistance.", "interlaminar"),
+        (
+            "Transforaminal ESI",
+            "Interlaminar approach at L4-5 with loss of resistance; "
+            "interlaminar epidural space entered.",
+            "interlaminar",
+        ),
+    ],
+)
+def test_approach_and_body_wins_over_title(run, title, body, approach):
+    assert run(note(title=title, body=body)).procedure.approach == approach
+
+
+NO_LEVEL_BODY = (
+    "Under fluoroscopy the epidural space was entered by loss of resistance. "
+    "Omnipaque 2 mL. Depo-Medrol 80 mg injected."
+)
+
+
+def test_region_comes_from_today_not_history(run):
+    analysis = run(
+        note(
+            history="s/p C5-6 anterior cervical fusion in 2019. Prior cervical ESI.",
+            title="L5-S1 interlaminar epidural steroid injection",
+            body=NO_LEVEL_BODY,
+        )
+    )
+    assert analysis.procedure.region == "lumbar"
+    assert analysis.procedure.levels == ["L5-S1"]
+
+
+def test_imaging_levels_are_not_procedure_levels(run):
+    analysis = run(
+        note(
+            history="MRI shows L3-4 and L4-5 disc herniation.",
+            title="L5-S1 interlaminar ESI",
+            body=NO_LEVEL_BODY,
+        )
+    )
+    assert analysis.procedure.levels == ["L5-S1"]
+
+
+def test_caudal_is_sacral(run):
+    analysis = run(
+        note(
+            title="Caudal epidural steroid injection",
+            body="Under fluoroscopy the needle entered the sacral hiatus. "
+            "Omnipaque 3 mL. Kenalog 80 mg injected.",
+        )
+    )
+    assert analysis.procedure.region == "sacral"
+
+
+@pytest.mark.parametrize(
+    ("title", "side"),
+    [
+        ("Left L5-S1 interlaminar ESI", "left"),
+        ("Right paramedian interlaminar ESI at L4-5", "right"),
+        ("Bilateral L5 transforaminal ESI", "bilateral"),
+        ("L4-5 interlaminar ESI, midline approach", "midline"),
+        ("L4-5 interlaminar ESI", None),
+    ],
+)
+def test_laterality(run, title, side):
+    text = note(title=title, history="Left leg pain for 3 months.")
+    assert run(text).procedure.laterality == side
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Epidural blood patch at L3-4", "blood_patch"),
+        ("Lumbar facet joint injection L4-5 bilateral", "facet"),
+        ("Medial branch block L3, L4, L5", "medial_branch"),
+        ("Left stellate ganglion block", "sympathetic"),
+        ("Right sacroiliac joint injection", "si_joint"),
+        ("Trigger point injections", "trigger_point"),
+        ("Percutaneous adhesiolysis (Racz)", "adhesiolysis"),
+    ],
+)
+def test_non_esi_procedures_are_never_epidural_injections(run, title, kind):
+    analysis = run(
+        f"PROCEDURE: {title}\nDESCRIPTION: Under fluoroscopy the needle was placed "
+        "and Kenalog 40 mg with 0.25% bupivacaine 2 mL injected."
+    )
+    assert analysis.procedure.procedure_type == kind
+    assert analysis.procedure.is_epidural_injection is False
+    assert analysis.billing.supports_62323 is False
+
+
+def test_typed_codes_are_reported_not_evidence(run):
+    analysis = run(
+        note(
+            title="Lumbar transforaminal ESI (CPT 64483)",
+            body="Interlaminar approach: loss of resistance at the L4-5 interspace "
+            "under fluoroscopy, interlaminar epidural space. Omnipaque 2 mL. "
+            "Depo-Medrol 80 mg.",
+        )
+    )
+    assert "64483" in analysis.procedure.stated_codes
+    assert analysis.procedure.approach == "interlaminar"
+
+
+def test_every_evidence_span_matches_the_text(run):
+    text = note()
+    analysis = run(text)
+    spans = [e for ev in analysis.procedure.evidence.values() for e in ev]
+    spans += [e for m in analysis.medications for e in m.evidence]
+    spans += [e for f in analysis.requirements for e in f.evidence]
+    assert spans
+    for evidence in spans:
+        assert text[evidence.start : evidence.end] == evidence.text
+
+
+def test_sections_are_recognized(nlp):
+    from nlp.facts.view import NoteView
+
+    text = (
+        "PRE-PROCEDURE DIAGNOSIS:: lumbar radiculopathy\nALLERGIES: NKDA\n"
+        "Consent: signed\nTECHNIQUE\nNeedle placed.\nDISPOSITION: home\n"
+    )
+    view = NoteView(nlp(text))
+    categories = [
+        view.section_at(text.index(word)) for word in ("lumbar", "NKDA", "signed", "Needle", "home")
+    ]
+    assert categories == ["diagnosis", "allergies", "consent", "technique", "post_procedure"]

@@ -1,0 +1,55 @@
+"""Spinal level spellings normalize to one form; ranges expand to the interspaces named."""
+
+import pytest
+
+from nlp.levels import find_levels
+from nlp.tokenizer import SPINAL_LEVEL_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("L4-5", ["L4-L5"]),
+        ("L4-L5", ["L4-L5"]),
+        ("L4/5", ["L4-L5"]),
+        ("L5/S1", ["L5-S1"]),
+        ("L5S1", ["L5-S1"]),
+        ("L45", ["L4-L5"]),
+        ("L4 5 interspace", ["L4-L5"]),
+        ("C7-T1", ["C7-T1"]),
+        ("T12-L1", ["T12-L1"]),
+        ("C5-6,", ["C5-C6"]),
+        ("L3 to L5", ["L3-L4", "L4-L5"]),
+        ("L3-5", ["L3-L4", "L4-L5"]),
+        ("S1 nerve root", ["S1"]),
+        ("left L5 and S1", ["L5", "S1"]),
+    ],
+)
+def test_level_spellings_normalize(text, expected):
+    found = [level for mention in find_levels(text) for level in mention.levels]
+    assert found == expected
+
+
+@pytest.mark.parametrize("text", ["T2-weighted images", "L9", "C12", "L56 foo", "ICD M54.16"])
+def test_non_levels_are_ignored(text):
+    assert find_levels(text) == []
+
+
+def test_level_evidence_offsets_point_at_the_text():
+    text = "Injection at the L4-5 interspace."
+    mention = find_levels(text)[0]
+    assert text[mention.start : mention.end] == "L4-5"
+
+
+@pytest.mark.parametrize("token", ["L4-5", "L4-L5", "L5/S1", "L5S1", "L45", "C7-T1", "T12-L1"])
+def test_tokenizer_keeps_levels_whole(nlp, token):
+    assert SPINAL_LEVEL_TOKEN.match(token)
+    assert [t.text for t in nlp.make_doc(f"at {token} today")] == ["at", token, "today"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [("80mg", ["80", "mg"]), ("2cc", ["2", "cc"]), ("1%lidocaine", ["1", "%", "lidocaine"])],
+)
+def test_tokenizer_splits_numbers_from_units_and_drugs(nlp, text, tokens):
+    assert [t.text for t in nlp.make_doc(text)] == tokens
