@@ -19,15 +19,24 @@ from rich.console import Console
 from nlp.errors import EsicheckError
 from nlp.models import NoteAnalysis, PriorSession
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Check epidural injection notes against CPT 62323 requirements.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Check epidural injection notes against CPT 62323 requirements.",
+)
 corpus_app = typer.Typer(no_args_is_help=True, help="Corpus utilities.")
 app.add_typer(corpus_app, name="corpus")
 out = Console()
 err = Console(stderr=True)
 
-_COMMAND_MODULES = ("api.cli_serve", "api.cli_keys", "api.cli_bench", "api.cli_scan",
-                    "api.cli_report", "api.cli_generate")
+_COMMAND_MODULES = (
+    "api.cli_serve",
+    "api.cli_keys",
+    "api.cli_bench",
+    "api.cli_scan",
+    "api.cli_report",
+    "api.cli_generate",
+)
 
 
 def _note_paths(paths: list[str]) -> list[Path | None]:
@@ -39,8 +48,13 @@ def _note_paths(paths: list[str]) -> list[Path | None]:
             continue
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and p.suffix.lower() in {".txt", ".docx", ".pdf"}))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in {".txt", ".docx", ".pdf"}
+                )
+            )
         else:
             found.append(path)
     return found
@@ -62,12 +76,20 @@ def _load_history(path: Path | None) -> list[PriorSession] | None:
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
-        return [PriorSession(date_of_service=r["date_of_service"], cpt=r["cpt"].strip(),
-                             region=(r.get("region") or None) and _region_group(r["region"]),
-                             source=path.name) for r in rows]
+        return [
+            PriorSession(
+                date_of_service=r["date_of_service"],
+                cpt=r["cpt"].strip(),
+                region=(r.get("region") or None) and _region_group(r["region"]),
+                source=path.name,
+            )
+            for r in rows
+        ]
     except (OSError, KeyError, ValueError) as exc:
-        raise EsicheckError(ErrorCode.E012_BAD_HISTORY,
-                            f"history: {path.name} needs columns date_of_service,cpt[,region]") from exc
+        raise EsicheckError(
+            ErrorCode.E012_BAD_HISTORY,
+            f"history: {path.name} needs columns date_of_service,cpt[,region]",
+        ) from exc
 
 
 def _region_group(value: str) -> str | None:
@@ -82,9 +104,11 @@ def _region_group(value: str) -> str | None:
 def _print_text(label: str, text: str, analysis: NoteAnalysis) -> None:
     proc = analysis.procedure
     out.print(f"[bold]{label}[/bold]  profile {analysis.profile} ({analysis.profile_version})")
-    out.print(f"  procedure: {proc.procedure_type or '-'}  region={proc.region}  "
-              f"approach={proc.approach}  levels={','.join(proc.levels) or '-'}  "
-              f"side={proc.laterality}  guidance={proc.guidance}  contrast={proc.contrast.status}")
+    out.print(
+        f"  procedure: {proc.procedure_type or '-'}  region={proc.region}  "
+        f"approach={proc.approach}  levels={','.join(proc.levels) or '-'}  "
+        f"side={proc.laterality}  guidance={proc.guidance}  contrast={proc.contrast.status}"
+    )
     for med in analysis.medications:
         dose = f"{med.dose.value:g} {med.dose.unit}" if med.dose else "-"
         vol = f"{med.volume_ml:g} mL" if med.volume_ml is not None else "-"
@@ -95,11 +119,16 @@ def _print_text(label: str, text: str, analysis: NoteAnalysis) -> None:
         start = finding.evidence[0].start if finding.evidence else 0
         line, col = _line_col(text, start) if finding.evidence else (1, 1)
         colour = "red" if finding.severity == "error" else "yellow"
-        out.print(f"{label}:{line}:{col}  {finding.id:20} [{colour}]{finding.status:8}[/{colour}] "
-                  f"{finding.message}", highlight=False)
+        out.print(
+            f"{label}:{line}:{col}  {finding.id:20} [{colour}]{finding.status:8}[/{colour}] "
+            f"{finding.message}",
+            highlight=False,
+        )
     billing = analysis.billing
-    out.print(f"  codes: {', '.join(billing.suggested_codes) or '-'}  supports_62323="
-              f"{billing.supports_62323}  complete={analysis.complete}")
+    out.print(
+        f"  codes: {', '.join(billing.suggested_codes) or '-'}  supports_62323="
+        f"{billing.supports_62323}  complete={analysis.complete}"
+    )
     for alert in billing.alerts:
         out.print(f"  alert {alert.id}: {alert.message}", highlight=False)
 
@@ -107,15 +136,28 @@ def _print_text(label: str, text: str, analysis: NoteAnalysis) -> None:
 @app.command()
 def analyze(
     paths: Annotated[list[str], typer.Argument(help="Note files, directories, or - for stdin.")],
-    format: Annotated[str, typer.Option("--format", help="text, json (JSON Lines) or html")] = "text",
+    format: Annotated[
+        str, typer.Option("--format", help="text, json (JSON Lines) or html")
+    ] = "text",
     output: Annotated[Path | None, typer.Option("--out", help="Write output to this file.")] = None,
-    episode: Annotated[bool, typer.Option("--episode", help="Treat the files as one episode: the first is the procedure note.")] = False,
+    episode: Annotated[
+        bool,
+        typer.Option(
+            "--episode", help="Treat the files as one episode: the first is the procedure note."
+        ),
+    ] = False,
     profile: Annotated[str | None, typer.Option(help="Requirement profile id.")] = None,
-    payer: Annotated[str | None, typer.Option(help="Payer policy key, e.g. noridian or L39240.")] = None,
+    payer: Annotated[
+        str | None, typer.Option(help="Payer policy key, e.g. noridian or L39240.")
+    ] = None,
     billed_cpt: Annotated[str | None, typer.Option("--billed-cpt", help="The code billed.")] = None,
-    history: Annotated[Path | None, typer.Option(help="CSV of prior sessions: date_of_service,cpt,region.")] = None,
+    history: Annotated[
+        Path | None, typer.Option(help="CSV of prior sessions: date_of_service,cpt,region.")
+    ] = None,
     date_of_service: Annotated[str | None, typer.Option("--date-of-service")] = None,
-    no_fail: Annotated[bool, typer.Option("--no-fail", help="Exit 0 even when requirements fail.")] = False,
+    no_fail: Annotated[
+        bool, typer.Option("--no-fail", help="Exit 0 even when requirements fail.")
+    ] = False,
 ) -> None:
     """Analyze notes; exit 1 when a required item is missing/not met, 2 when a file failed."""
     from api.inputs import decode_text, read_note
@@ -135,7 +177,9 @@ def analyze(
     for path in _note_paths(paths):
         label = "-" if path is None else str(path)
         try:
-            text = decode_text(sys.stdin.buffer.read(), "stdin") if path is None else read_note(path)
+            text = (
+                decode_text(sys.stdin.buffer.read(), "stdin") if path is None else read_note(path)
+            )
             loaded.append((label, text))
         except EsicheckError as exc:
             failed = True
@@ -144,11 +188,19 @@ def analyze(
     for group in groups:
         label, text = group[0]
         try:
-            docs = [Document(t, lbl, "procedure" if i == 0 else "supporting")
-                    for i, (lbl, t) in enumerate(group)]
-            analysis = analyze_episode(docs, source=label, profile=profile, payer=payer,
-                                       billed_cpt=billed_cpt, history=prior,
-                                       date_of_service=date_of_service)
+            docs = [
+                Document(t, lbl, "procedure" if i == 0 else "supporting")
+                for i, (lbl, t) in enumerate(group)
+            ]
+            analysis = analyze_episode(
+                docs,
+                source=label,
+                profile=profile,
+                payer=payer,
+                billed_cpt=billed_cpt,
+                history=prior,
+                date_of_service=date_of_service,
+            )
         except EsicheckError as exc:
             failed = True
             err.print(f"{label}: error {exc}", highlight=False, markup=False)

@@ -17,8 +17,16 @@ from typing import Any
 from nlp import Document, NoteAnalysis, analyze_episode
 
 PROCEDURE_FIELDS = (
-    "is_epidural_injection", "procedure_type", "region", "approach", "laterality", "guidance",
-    "contrast.status", "contrast.reason", "catheter", "neurolytic",
+    "is_epidural_injection",
+    "procedure_type",
+    "region",
+    "approach",
+    "laterality",
+    "guidance",
+    "contrast.status",
+    "contrast.reason",
+    "catheter",
+    "neurolytic",
 )
 
 
@@ -45,8 +53,14 @@ class Counts:
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
 
 
 @dataclass
@@ -55,7 +69,9 @@ class Report:
     fields: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
     requirement_total: int = 0
     requirement_agree: int = 0
-    per_requirement: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    per_requirement: dict[str, list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0])
+    )
     codes_total: int = 0
     codes_agree: int = 0
     complete_total: int = 0
@@ -70,13 +86,17 @@ class Report:
             "notes": self.notes,
             "fields": {name: counts.scores() for name, counts in sorted(self.fields.items())},
             "requirement_agreement": round(self.requirement_agree / self.requirement_total, 4)
-            if self.requirement_total else 1.0,
+            if self.requirement_total
+            else 1.0,
             "per_requirement": {
                 k: round(v[0] / v[1], 4) for k, v in sorted(self.per_requirement.items()) if v[1]
             },
-            "code_accuracy": round(self.codes_agree / self.codes_total, 4) if self.codes_total else 1.0,
+            "code_accuracy": round(self.codes_agree / self.codes_total, 4)
+            if self.codes_total
+            else 1.0,
             "complete_accuracy": round(self.complete_agree / self.complete_total, 4)
-            if self.complete_total else 1.0,
+            if self.complete_total
+            else 1.0,
             "supports_62323": {
                 **supports,
                 "accuracy": round((supports["tp"] + supports["tn"]) / total, 4) if total else 1.0,
@@ -93,9 +113,12 @@ def load_corpus(root: Path, split: str | None = None) -> Iterator[CorpusItem]:
         for path in sorted((root / "notes" / name).glob("*.txt")):
             gold_path = gold_dir / f"{path.stem}.json"
             if gold_path.exists():
-                yield CorpusItem(path.stem, name,
-                                 [Document(path.read_text(encoding="utf-8"), path.name)],
-                                 json.loads(gold_path.read_text(encoding="utf-8")))
+                yield CorpusItem(
+                    path.stem,
+                    name,
+                    [Document(path.read_text(encoding="utf-8"), path.name)],
+                    json.loads(gold_path.read_text(encoding="utf-8")),
+                )
         episode_root = root / "episodes" / name
         if not episode_root.is_dir():
             continue
@@ -106,8 +129,9 @@ def load_corpus(root: Path, split: str | None = None) -> Iterator[CorpusItem]:
             docs = []
             for path in sorted(folder.glob("*.txt"), key=lambda p: (p.stem != "procedure", p.name)):
                 docs.append(Document(path.read_text(encoding="utf-8"), path.name, path.stem))
-            yield CorpusItem(folder.name, name, docs,
-                             json.loads(gold_path.read_text(encoding="utf-8")))
+            yield CorpusItem(
+                folder.name, name, docs, json.loads(gold_path.read_text(encoding="utf-8"))
+            )
 
 
 def _get(data: Any, path: str) -> Any:
@@ -129,7 +153,9 @@ def _as_set(value: Any) -> set:
 def _dose_key(dose: Any) -> tuple | None:
     if not dose:
         return None
-    value, unit = (dose["value"], dose["unit"]) if isinstance(dose, dict) else (dose.value, dose.unit)
+    value, unit = (
+        (dose["value"], dose["unit"]) if isinstance(dose, dict) else (dose.value, dose.unit)
+    )
     return (round(float(value), 2), unit)
 
 
@@ -140,31 +166,53 @@ def _compare(report: Report, item: CorpusItem, got: NoteAnalysis) -> None:
     def record(name: str, expected: set, found: set) -> None:
         report.fields[name].add(expected, found)
         if expected != found:
-            report.disagreements.append({"note": note, "field": name,
-                                         "expected": sorted(map(str, expected)),
-                                         "got": sorted(map(str, found))})
+            report.disagreements.append(
+                {
+                    "note": note,
+                    "field": name,
+                    "expected": sorted(map(str, expected)),
+                    "got": sorted(map(str, found)),
+                }
+            )
 
     proc_gold = gold.get("procedure")
     if proc_gold:
         for name in PROCEDURE_FIELDS:
-            if _get(proc_gold, name.split(".")[0]) is None and "." not in name and name not in proc_gold:
+            if (
+                _get(proc_gold, name.split(".")[0]) is None
+                and "." not in name
+                and name not in proc_gold
+            ):
                 continue
-            record(f"procedure.{name}", _as_set(_get(proc_gold, name)),
-                   _as_set(_get(got.procedure, name)))
+            record(
+                f"procedure.{name}",
+                _as_set(_get(proc_gold, name)),
+                _as_set(_get(got.procedure, name)),
+            )
         if "levels" in proc_gold:
             record("procedure.levels", set(proc_gold["levels"]), set(got.procedure.levels))
         if "stated_codes" in proc_gold:
-            record("procedure.stated_codes", set(proc_gold["stated_codes"]),
-                   set(got.procedure.stated_codes))
+            record(
+                "procedure.stated_codes",
+                set(proc_gold["stated_codes"]),
+                set(got.procedure.stated_codes),
+            )
     if "medications" in gold:
-        record("medications.name", {m["name"] for m in gold["medications"]},
-               {m.name for m in got.medications})
-        record("medications.name_dose",
-               {(m["name"], _dose_key(m.get("dose"))) for m in gold["medications"]},
-               {(m.name, _dose_key(m.dose)) for m in got.medications})
-        record("medications.name_volume",
-               {(m["name"], m.get("volume_ml")) for m in gold["medications"]},
-               {(m.name, m.volume_ml) for m in got.medications})
+        record(
+            "medications.name",
+            {m["name"] for m in gold["medications"]},
+            {m.name for m in got.medications},
+        )
+        record(
+            "medications.name_dose",
+            {(m["name"], _dose_key(m.get("dose"))) for m in gold["medications"]},
+            {(m.name, _dose_key(m.dose)) for m in got.medications},
+        )
+        record(
+            "medications.name_volume",
+            {(m["name"], m.get("volume_ml")) for m in gold["medications"]},
+            {(m.name, m.volume_ml) for m in got.medications},
+        )
     simple: dict[str, Callable[[NoteAnalysis], Any]] = {
         "consent.documented": lambda a: a.consent.documented,
         "consent.risks_benefits_alternatives": lambda a: a.consent.risks_benefits_alternatives,
@@ -190,15 +238,23 @@ def _compare(report: Report, item: CorpusItem, got: NoteAnalysis) -> None:
             found = float(found)
         record(name, _as_set(expected), _as_set(found))
     if "pain_scores" in gold:
-        record("pain_scores", {(p["timing"], float(p["value"])) for p in gold["pain_scores"]},
-               {(p.timing, p.value) for p in got.pain_scores})
+        record(
+            "pain_scores",
+            {(p["timing"], float(p["value"])) for p in gold["pain_scores"]},
+            {(p.timing, p.value) for p in got.pain_scores},
+        )
     if "functional_scores" in gold:
-        record("functional_scores",
-               {(p["instrument"], float(p["value"])) for p in gold["functional_scores"]},
-               {(p.instrument, p.value) for p in got.functional_scores})
+        record(
+            "functional_scores",
+            {(p["instrument"], float(p["value"])) for p in gold["functional_scores"]},
+            {(p.instrument, p.value) for p in got.functional_scores},
+        )
     if "diagnosis_categories" in gold:
-        record("diagnosis_categories", set(gold["diagnosis_categories"]),
-               {d.category for d in got.diagnoses})
+        record(
+            "diagnosis_categories",
+            set(gold["diagnosis_categories"]),
+            {d.category for d in got.diagnoses},
+        )
     statuses = {f.id: f.status for f in got.requirements}
     for req_id, expected in (gold.get("requirements") or {}).items():
         report.requirement_total += 1
@@ -207,31 +263,54 @@ def _compare(report: Report, item: CorpusItem, got: NoteAnalysis) -> None:
             report.requirement_agree += 1
             report.per_requirement[req_id][0] += 1
         else:
-            report.disagreements.append({"note": note, "field": f"requirement.{req_id}",
-                                         "expected": expected, "got": statuses.get(req_id)})
+            report.disagreements.append(
+                {
+                    "note": note,
+                    "field": f"requirement.{req_id}",
+                    "expected": expected,
+                    "got": statuses.get(req_id),
+                }
+            )
     billing = gold.get("billing") or {}
     if "suggested_codes" in billing:
         report.codes_total += 1
         if sorted(billing["suggested_codes"]) == sorted(got.billing.suggested_codes):
             report.codes_agree += 1
         else:
-            report.disagreements.append({"note": note, "field": "billing.suggested_codes",
-                                         "expected": billing["suggested_codes"],
-                                         "got": got.billing.suggested_codes})
+            report.disagreements.append(
+                {
+                    "note": note,
+                    "field": "billing.suggested_codes",
+                    "expected": billing["suggested_codes"],
+                    "got": got.billing.suggested_codes,
+                }
+            )
     if "supports_62323" in billing:
         expected, found = bool(billing["supports_62323"]), got.billing.supports_62323
         key = {(True, True): "tp", (False, True): "fp", (True, False): "fn", (False, False): "tn"}
         report.confusion[key[(expected, found)]] += 1
         if expected != found:
-            report.disagreements.append({"note": note, "field": "billing.supports_62323",
-                                         "expected": expected, "got": found})
+            report.disagreements.append(
+                {
+                    "note": note,
+                    "field": "billing.supports_62323",
+                    "expected": expected,
+                    "got": found,
+                }
+            )
     if "complete" in gold:
         report.complete_total += 1
         if bool(gold["complete"]) == got.complete:
             report.complete_agree += 1
         else:
-            report.disagreements.append({"note": note, "field": "complete",
-                                         "expected": gold["complete"], "got": got.complete})
+            report.disagreements.append(
+                {
+                    "note": note,
+                    "field": "complete",
+                    "expected": gold["complete"],
+                    "got": got.complete,
+                }
+            )
 
 
 def evaluate(root: Path, split: str | None = None) -> Report:
@@ -255,10 +334,11 @@ def format_text(result: dict[str, Any]) -> str:
         f"code suggestion accuracy: {result['code_accuracy']:.3f}",
         f"complete accuracy: {result['complete_accuracy']:.3f}",
         "supports_62323 confusion (gold x predicted):",
-        f"              pred yes  pred no",
+        "              pred yes  pred no",
         f"  gold yes    {c['tp']:8d} {c['fn']:8d}",
         f"  gold no     {c['fp']:8d} {c['tn']:8d}",
-        "", f"disagreements: {len(result['disagreements'])}",
+        "",
+        f"disagreements: {len(result['disagreements'])}",
     ]
     for d in result["disagreements"]:
         lines.append(f"  {d['note']:12} {d['field']:40} expected={d['expected']} got={d['got']}")

@@ -76,8 +76,9 @@ def pdf_text(data: bytes, field: str = "file") -> str:
 def bytes_to_text(data: bytes, filename: str, field: str = "file") -> str:
     """Text of an uploaded or on-disk note, chosen by file suffix."""
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(ErrorCode.E002_TEXT_TOO_LARGE,
-                         f"{field}: larger than {MAX_FILE_BYTES} bytes")
+        raise InputError(
+            ErrorCode.E002_TEXT_TOO_LARGE, f"{field}: larger than {MAX_FILE_BYTES} bytes"
+        )
     suffix = Path(filename).suffix.lower()
     if suffix == ".docx":
         return docx_text(data, field)
@@ -93,5 +94,7 @@ def read_note(path: Path) -> str:
         raise InputError(ErrorCode.E009_FILE_NOT_FOUND, f"{path.name}: no such file")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(ErrorCode.E002_TEXT_TOO_LARGE, f"{path.name}: larger than {MAX_FILE_BYTES} bytes")
+        raise InputError(
+            ErrorCode.E002_TEXT_TOO_LARGE, f"{path.name}: larger than {MAX_FILE_BYTES} bytes"
+        )
     return bytes_to_text(path.read_bytes(), path.name, path.name)
