@@ -1,0 +1,1 @@
+"""One router per resource: analyses, FHIR DocumentReference, health, and the upload page."""
