@@ -121,7 +121,7 @@ def _pick_case(rng: random.Random) -> _Case:
         levels = [rng.choice(("L3-L4", "L4-L5", "L5-S1", "L2-L3"))]
     elif kind == "caudal":
         region, approach, levels = "sacral", "caudal", []
-        side = rng.choice((None, "midline"))
+        side = None  # a caudal entry at the sacral hiatus has no side
     elif kind == "lumbar_tf":
         region, approach = "lumbar", "transforaminal"
         levels = rng.sample(["L3", "L4", "L5", "S1"], k=rng.choice((1, 1, 2)))
