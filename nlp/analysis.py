@@ -52,7 +52,7 @@ def _facts(view: NoteView, doc_type: str, analysis: NoteAnalysis) -> None:
     analysis.imaging_correlation = clinical.imaging(view)
     has_post = any(p.timing == "post" for p in analysis.pain_scores)
     analysis.post_procedure = clinical.post_procedure(view, has_post)
-    analysis.prior_injection = clinical.prior_injection(view)
+    analysis.prior_injection = clinical.prior_injection(view, doc_type)
 
 
 def _merge_support(analysis: NoteAnalysis, view: NoteView, doc_type: str) -> None:
@@ -72,7 +72,7 @@ def _merge_support(analysis: NoteAnalysis, view: NoteView, doc_type: str) -> Non
         found = clinical.imaging(view)
         if found.documented:
             analysis.imaging_correlation = found
-    prior = clinical.prior_injection(view)
+    prior = clinical.prior_injection(view, doc_type)
     current_prior = analysis.prior_injection
     if prior.is_repeat and not current_prior.documented:
         if prior.documented or not current_prior.is_repeat:

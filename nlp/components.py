@@ -20,7 +20,9 @@ TARGET_GROUP = "esicheck_targets"
 )
 def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
     """medspaCy Sectionizer loaded with the procedure-note section rules."""
-    sectionizer = Sectionizer(nlp, name=name, rules=None, input_span_type=None, span_attrs=None)
+    sectionizer = Sectionizer(
+        nlp, name=name, rules=None, input_span_type=None, span_attrs=None, require_start_line=True
+    )
     data = resources.section_rules()
     sectionizer.add(
         [SectionRule.from_dict(rule.model_dump(exclude_none=True)) for rule in data.section_rules]

@@ -1,16 +1,25 @@
 """Fast sentence boundaries for clinical notes (replaces PyRuSH in the hot path).
 
 Procedure notes are line-oriented: headers, labelled fields and bullets each start a new
-sentence; dictated paragraphs break at sentence punctuation. A single pass over the tokens
-costs about as much as tokenizing, where PyRuSH costs ~25x that.
+sentence; dictated paragraphs break at sentence punctuation. Boundaries are found with two
+regular expressions over the text and written to the Doc in one array operation, so the cost
+is a fraction of tokenizing, where PyRuSH costs ~25x tokenizing.
 """
 
+import re
+
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-_TERMINATORS = {".", "?", "!", ";"}
-_BULLETS = {"-", "*", "\u2022", "o", ">"}
-_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "approx", "vs", "e.g", "i.e", "pt", "st", "no", "fig"}
+# A line start after a line break; a lower-case continuation of an unfinished line is a wrap.
+_LINE_START = re.compile(r"\n([ \t]*\n)?[ \t\r\f\v]*(?=\S)")
+# Terminal punctuation then a capital or digit: a new sentence inside a paragraph.
+_PUNCT_START = re.compile(r"[.?!;][ \t]+(?=[A-Z0-9(\[])")
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|pt|st|no|fig|lt|rt)|\b[A-Z])\.$", re.IGNORECASE
+)
 
 
 @Language.factory("esicheck_sentences", assigns=["token.is_sent_start"])
@@ -18,42 +27,43 @@ def make_sentence_splitter(nlp: Language, name: str) -> "ClinicalSentenceSplitte
     return ClinicalSentenceSplitter()
 
 
+def boundary_offsets(text: str) -> list[int]:
+    """Character offsets where sentences start."""
+    starts = [0]
+    for match in _LINE_START.finditer(text):
+        start = match.end()
+        if start >= len(text):
+            continue
+        blank_line = match.group(1) is not None
+        previous = text[: match.start()].rstrip()[-1:]
+        wraps = (
+            not blank_line
+            and text[start].islower()
+            and previous not in (".", "?", "!", ";", ":", "")
+        )
+        if not wraps:
+            starts.append(start)
+    for match in _PUNCT_START.finditer(text):
+        if match.group(0)[0] == "." and _ABBREVIATIONS.search(
+            text[max(0, match.start() - 6) : match.start() + 1]
+        ):
+            continue
+        starts.append(match.end())
+    return starts
+
+
 class ClinicalSentenceSplitter:
-    """Start a sentence after a line break (unless the line wraps mid-sentence), after a
-    colon-terminated header, and after terminal punctuation followed by a capital or digit."""
+    """Set `is_sent_start` from line structure and terminal punctuation."""
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        previous_text = ""
-        new_line = True
-        for token in doc:
-            text = token.text
-            if token.i == 0:
-                token.is_sent_start = True
-            elif token.is_space:
-                token.is_sent_start = False
-                if "\n" in text:
-                    new_line = True
-                continue
-            elif new_line:
-                wraps = (
-                    text[:1].islower()
-                    and previous_text not in _TERMINATORS
-                    and previous_text != ":"
-                    and "\n\n" not in doc[token.i - 1].text_with_ws
-                )
-                token.is_sent_start = not wraps
-            elif previous_text in _TERMINATORS:
-                prev = doc[token.i - 2].lower_ if token.i >= 2 else ""
-                token.is_sent_start = (text[:1].isupper() or text[:1].isdigit()) and (
-                    prev not in _ABBREVIATIONS
-                )
-            else:
-                token.is_sent_start = False
-            if "\n" in token.whitespace_:
-                new_line = True
-            else:
-                new_line = "\n" in text
-            previous_text = text
+        token_starts = doc.to_array("IDX")
+        values = numpy.full(len(doc), -1, dtype="int32")
+        offsets = numpy.asarray(sorted(set(boundary_offsets(doc.text))), dtype=token_starts.dtype)
+        positions = numpy.searchsorted(token_starts, offsets)
+        positions = positions[positions < len(doc)]
+        values[positions] = 1
+        values[0] = 1
+        doc.from_array([SENT_START], values.reshape(-1, 1).astype("uint64"))
         return doc

@@ -89,13 +89,13 @@ def consent(view: NoteView) -> Consent:
         sentence = view.text[s:e]
         line_s, line_e = view.line_at(match.start())
         line = view.text[line_s:line_e]
-        if cue("blank_inline").search(line) and not cue("consent_positive").search(
-            re.sub(cue("blank_inline"), "", line)
-        ):
-            continue
+        if cue("blank_inline").search(line):
+            value = line.split(":", 1)[1] if ":" in line else line
+            if not cue("consent_positive").search(re.sub(cue("blank_inline"), "", value)):
+                continue
         if cue("consent_negative").search(sentence):
             continue
-        if view.section_at(match.start()) in ("plan", "history", "indication"):
+        if re.search(r"\b(?:will|to be obtained|plan to|would)\b", sentence, re.I):
             continue
         header_only = view.section_at(match.start()) == "consent" and not cue(
             "consent_positive"
@@ -390,15 +390,39 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
     return PostProcedure(documented=documented, complications=complications, evidence=evidence[:4])
 
 
-def prior_injection(view: NoteView) -> PriorInjection:
-    mentions = [t for t in view.targets_of("PRIOR_INJ") if not t.hypothetical and not t.negated]
-    historical_esi = [
-        t
-        for t in view.targets_of("PROC_TYPE")
-        if t.value == "epidural_steroid_injection" and t.historical and not t.negated
-    ]
-    historical_esi += [t for t in view.targets_of("APPROACH") if t.historical and not t.negated]
-    anchors = mentions + historical_esi
+def _prior_anchors(view: NoteView, document_type: str | None) -> list:
+    """Mentions that show an earlier epidural injection: explicit prior/repeat phrases, ESI
+    mentions flagged historical, ESI mentions in background sections written in the past
+    ("had two L4-5 ESIs in 2023"), "repeat"/"second" before today's ESI, and any ESI a
+    supporting document (H&P, progress note) describes as done."""
+    anchors = [t for t in view.targets_of("PRIOR_INJ") if not t.hypothetical and not t.negated]
+    esi_words = [
+        t for t in view.targets_of("PROC_TYPE") if t.value == "epidural_steroid_injection"
+    ] + view.targets_of("APPROACH")
+    supporting = document_type not in (None, "procedure", "supporting")
+    for target in esi_words:
+        if target.negated or target.hypothetical or target.family:
+            continue
+        sentence = view.sentence_text(target.start)
+        if target.historical:
+            anchors.append(target)
+        elif (supporting or target.section in ("history", "indication")) and cue(
+            "past_procedure_cue"
+        ).search(sentence):
+            anchors.append(target)
+        else:
+            line_s, _ = view.line_at(target.start)
+            before = view.text[max(line_s, target.start - 45) : target.start]
+            if cue("repeat_cue").search(before) and not re.search(
+                r"\b(?:will|may|plan|consider|if)\b", before, re.I
+            ):
+                anchors.append(target)
+    anchors.sort(key=lambda t: t.start)
+    return anchors
+
+
+def prior_injection(view: NoteView, document_type: str | None = None) -> PriorInjection:
+    anchors = _prior_anchors(view, document_type)
     if not anchors:
         return PriorInjection()
     evidence = [view.target_evidence(anchors[0], "prior_injection")]

@@ -26,6 +26,9 @@ _KNOWN_CODES = re.compile(
     r"(?<![\d.])(6232[0-7]|6447[9]|6448[0-4]|62273|6226[34]|6449[0-5]|6463[3-6]|6228[0-2]"
     r"|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999)(?![\d.])"
 )
+_CONTRAST_SPREAD = re.compile(
+    r"\b(?:spread\w*|flow\w*|outlin\w*|extend\w*|extension|cephalad|caudad|epidurogram)\b", re.I
+)
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
 
@@ -71,6 +74,16 @@ def procedure_type(
         if not view.in_history_sentence(t.start)
     ]
     if not mentions:
+        # An approach term alone ("ILESI", "TFESI", "caudal") names an epidural injection.
+        approach_only = [
+            t
+            for t in _today(view, view.targets_of("APPROACH"))
+            if not view.in_history_sentence(t.start)
+        ]
+        if approach_only:
+            return "epidural_steroid_injection", [
+                view.target_evidence(approach_only[0], "proc_type")
+            ]
         return None, []
     for decisive in ("blood_patch", "adhesiolysis"):
         hits = [t for t in mentions if t.value == decisive]
@@ -131,6 +144,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         r"\b(?:inject\w*|needle|tuohy|advanced|entered|placed)\b", sentence, re.I
     ):
         return False
+    if _CONTRAST_SPREAD.search(sentence):
+        return False  # "contrast spread from T11 to L2" describes flow, not the injected level
     after = view.text[mention.end : mention.end + 60]
     if cue("pathology_after_level").search(after):
         return False
@@ -195,7 +210,7 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
         after = view.text[match.end() : match.end() + 40]
         if cue("laterality_noise_after").search(after):
             continue
-        word = match.group(1).lower().rstrip(".")
+        word = (match.group(1) or match.group(2)).lower().rstrip(".")
         if word == "midline":
             if not cue("procedure_cue").search(view.sentence_text(start)):
                 continue
@@ -206,9 +221,15 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
         anchor = cue("laterality_anchor").match(after)
         if word != "midline" and (anchor is None or not anchor.group(0).strip(" ,&()-")):
             continue
-        value = {"lt": "left", "rt": "right", "b/l": "bilateral", "bilaterally": "bilateral"}.get(
-            word, word
-        )
+        value = {
+            "lt": "left",
+            "rt": "right",
+            "l": "left",
+            "r": "right",
+            "b/l": "bilateral",
+            "bilaterally": "bilateral",
+            "bilat": "bilateral",
+        }.get(word, word)
         found.append((value, start, match.end()))
     if not found:
         return None, []
@@ -378,7 +399,7 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
         is_epidural_injection=is_esi,
         procedure_type=kind if kind else None,
         region=region_value if (is_esi or kind) else region_value,
-        approach=approach_value if is_esi else None,
+        approach=approach_value,
         levels=level_names,
         laterality=side,
         guidance=guide,

@@ -52,6 +52,7 @@ _FIELD_SECTIONS = frozenset(
     {"diagnosis", "allergies", "home_medications", "consent", "imaging", "exam"}
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class NoteView:
     _section_spans: list[tuple[int, int, str | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # Doc.text joins every token on each access: read it once.
+        self._text = self.doc.text
         spans: list[tuple[int, int, str | None]] = []
         for section in self.doc._.sections:
             start_tok, end_tok = section.section_span
@@ -107,7 +110,7 @@ class NoteView:
         """End a labelled one-line field ("Dx: ...", "Allergy: ...") at the next blank line:
         the paragraphs after it are not part of that field when no other header follows."""
         bounded: list[tuple[int, int, str | None]] = []
-        text = self.doc.text
+        text = self._text
         for start, end, category in spans:
             line_end = text.find("\n", start)
             line_end = end if line_end < 0 or line_end > end else line_end
@@ -116,6 +119,11 @@ class NoteView:
             inline = colon >= 0 and header[colon + 1 :].strip(" :\t") != ""
             short_label = colon >= 0 and len(header[:colon].strip(" -*>#\t")) <= 4
             if inline and (category in _FIELD_SECTIONS or short_label):
+                field_end = self._field_end(line_end, end, len(header))
+                if field_end is not None:
+                    bounded.append((start, field_end, category))
+                    bounded.append((field_end, end, None))
+                    continue
                 gap = _BLANK_LINE.search(text, line_end, end)
                 if gap:
                     bounded.append((start, gap.start(), category))
@@ -124,9 +132,24 @@ class NoteView:
             bounded.append((start, end, category))
         return bounded
 
+    def _field_end(self, line_end: int, end: int, header_length: int) -> int | None:
+        """Where a short labelled field ends: at its line end when the next line starts a new
+        statement (a terse or template note), not when it is a list item or a wrapped line."""
+        if line_end >= end:
+            return None
+        header_line = self._text[:line_end].rstrip()
+        if header_length > 70 and header_line[-1:] not in (".", ";", ")", ":"):
+            return None  # a hard-wrapped dictated paragraph continues on the next line
+        nxt = self._text[line_end + 1 : line_end + 40]
+        if not nxt.strip() or nxt[:1] in (" ", "\t") or _LIST_ITEM.match(nxt):
+            return None
+        if nxt[:1].islower():
+            return None
+        return line_end
+
     @property
     def text(self) -> str:
-        return self.doc.text
+        return self._text
 
     def section_at(self, char: int) -> str | None:
         i = bisect_right(self._section_starts, char) - 1
