@@ -11,6 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp import resources
+from nlp.extensions import doc_text
 
 TARGET_GROUP = "esicheck_targets"
 
@@ -86,7 +87,7 @@ class AbbreviationTargets:
         self._detector = AbbreviationDetector(nlp)
 
     def __call__(self, doc: Doc) -> Doc:
-        if "(" not in doc.text:
+        if "(" not in doc_text(doc):
             return doc
         doc = self._detector(doc)
         if not doc._.abbreviations:

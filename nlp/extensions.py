@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
-_DOC_EXTENSIONS = {"esi_levels": None}
+_DOC_EXTENSIONS = {"esi_levels": None, "esi_text": None}
+
+
+def doc_text(doc: Doc) -> str:
+    """The note text, joined once per Doc (spaCy's `Doc.text` re-joins tokens on every call)."""
+    text = doc._.esi_text
+    if text is None:
+        text = doc.text
+        doc._.esi_text = text
+    return text
 
 
 def register_extensions() -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.extensions import doc_text
+
 _ORDER = (
     [f"C{i}" for i in range(1, 8)]
     + [f"T{i}" for i in range(1, 13)]
@@ -106,5 +108,5 @@ class LevelFinder:
     """Store every normalized level mention on `doc._.esi_levels` (one regex pass in C)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.esi_levels = find_levels(doc.text)
+        doc._.esi_levels = find_levels(doc_text(doc))
         return doc

@@ -13,6 +13,8 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.extensions import doc_text
+
 # A line start after a line break; a lower-case continuation of an unfinished line is a wrap.
 _LINE_START = re.compile(r"\n([ \t]*\n)?[ \t\r\f\v]*(?=\S)")
 # Terminal punctuation then a capital or digit: a new sentence inside a paragraph.
@@ -60,7 +62,9 @@ class ClinicalSentenceSplitter:
             return doc
         token_starts = doc.to_array("IDX")
         values = numpy.full(len(doc), -1, dtype="int32")
-        offsets = numpy.asarray(sorted(set(boundary_offsets(doc.text))), dtype=token_starts.dtype)
+        offsets = numpy.asarray(
+            sorted(set(boundary_offsets(doc_text(doc)))), dtype=token_starts.dtype
+        )
         positions = numpy.searchsorted(token_starts, offsets)
         positions = positions[positions < len(doc)]
         values[positions] = 1

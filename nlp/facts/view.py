@@ -15,6 +15,7 @@ from functools import cached_property
 from spacy.tokens import Doc
 
 from nlp.components import TARGET_GROUP
+from nlp.extensions import doc_text
 from nlp.levels import LevelMention
 from nlp.models import Evidence
 from nlp.resources import cues
@@ -91,7 +92,7 @@ class NoteView:
 
     def __post_init__(self) -> None:
         # Doc.text joins every token on each access: read it once.
-        self._text = self.doc.text
+        self._text = doc_text(self.doc)
         spans: list[tuple[int, int, str | None]] = []
         for section in self.doc._.sections:
             start_tok, end_tok = section.section_span
