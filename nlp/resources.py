@@ -179,3 +179,16 @@ def cues() -> dict[str, re.Pattern[str]]:
         except re.error as exc:
             raise PatternError("cues.json", key, f"regex does not compile: {exc}") from exc
     return compiled
+
+
+@cache
+def target_lexicon() -> dict[tuple[str, str], dict[str, Any]]:
+    """(category, lower-cased literal) -> metadata for every phrase target and drug term."""
+    lexicon: dict[tuple[str, str], dict[str, Any]] = {}
+    for rule in target_rules():
+        if rule.pattern is None:
+            lexicon[(rule.category, rule.literal.lower())] = dict(rule.metadata or {})
+    for drug in drug_lexicon().drugs:
+        for term in drug.terms:
+            lexicon[("DRUG", term.lower())] = {"value": drug.name, "role": drug.role}
+    return lexicon

@@ -134,6 +134,16 @@ def consent(view: NoteView) -> Consent:
 
 
 def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> str:
+    timing = _local_timing(view, start, end, document_type)
+    # A supporting document's "today" is its own visit: baseline (H&P) or follow-up (progress).
+    if document_type == "progress" and timing in ("pre", "unspecified"):
+        return "follow_up"
+    if document_type in ("h_and_p", "consult") and timing in ("pre", "unspecified"):
+        return "baseline"
+    return timing
+
+
+def _local_timing(view: NoteView, start: int, end: int, document_type: str | None) -> str:
     """Timing of a score from the words around it (before, then just after), the section,
     and the document type (an H&P or consult gives baseline, a progress note follow-up)."""
     s, e = view.sentence_at(start)
@@ -155,7 +165,7 @@ def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> 
                 last_pre = pre[0].start() if pre else 10**6
                 return "post" if last_post < last_pre else "pre"
             return "post" if last_post > last_pre else "pre"
-    if section == "post_procedure":
+    if section == "post_procedure" or cue("post_context").search(view.text[s:e]):
         return "post"
     if document_type == "progress":
         return "follow_up"
@@ -270,7 +280,59 @@ def diagnoses(view: NoteView) -> list[Diagnosis]:
                 evidence=[view.target_evidence(target, "diagnosis")],
             )
         )
+    out += _unlisted_diagnoses(view)
     return out
+
+
+_ITEM_SPLIT = re.compile(r"[\n;]+")
+_ITEM_NOISE = re.compile(
+    r"^[\s\-*\u2022\d.)(:]*(?:pre|post)?[-\s]*(?:op(?:erative)?|procedure)?\s*(?:diagnos[ie]s|dx)?[\s:]*",
+    re.I,
+)
+
+
+_NOT_A_DIAGNOSIS = re.compile(
+    r"\w:\s|inject|epidural|consent|therap|\bpt\b|nsaid|tolerat|\d\s*/\s*10|weeks|wks|months|"
+    r"mri|\bct\b|fluoro|needle|level|procedure",
+    re.I,
+)
+
+
+def _unlisted_diagnoses(view: NoteView) -> list[Diagnosis]:
+    """Items of a DIAGNOSIS section that name no known category are category `other`
+    (e.g. CRPS, cancer pain): they are documented diagnoses that do not support an ESI."""
+    found: list[Diagnosis] = []
+    targets = view.targets_of("DIAGNOSIS")
+    for header, start, end in view.section_bodies("diagnosis"):
+        if not re.search(r"(?i)diagnos|\bdx\b|icd", header):
+            continue  # IMPRESSION/ASSESSMENT often summarize the procedure instead
+        position = start
+        for item in _ITEM_SPLIT.split(view.text[start:end]):
+            item_start = view.text.find(item, position) if item else position
+            position = item_start + len(item)
+            cleaned = _ITEM_NOISE.sub("", item).strip()
+            cleaned = _ICD10.sub("", cleaned).strip(" ,.-()")
+            if len(re.findall(r"[A-Za-z]", cleaned)) < 4 or cue("blank_inline").search(item):
+                continue
+            if re.match(r"(?i)(?:same|as above|none|n/?a)\b", cleaned) or _NOT_A_DIAGNOSIS.search(
+                item
+            ):
+                continue
+            if any(item_start <= t.start < item_start + len(item) for t in targets):
+                continue
+            offset = item_start + item.find(cleaned[:10]) if cleaned[:10] in item else item_start
+            found.append(
+                Diagnosis(
+                    text=cleaned[:120],
+                    icd10=None,
+                    category="other",
+                    evidence=[
+                        view.evidence(item_start, item_start + len(item), "diagnosis.unlisted")
+                    ],
+                )
+            )
+            del offset
+    return found
 
 
 def _weeks(text: str) -> float | None:
@@ -295,6 +357,23 @@ def _weeks(text: str) -> float | None:
             continue
         best = weeks if best is None else max(best, weeks)
     return best
+
+
+def _nearest_weeks(view: NoteView, start: int, end: int) -> float | None:
+    """The duration written closest to a treatment mention in its sentence ("failed PT x 6
+    wks" -> 6), so the length of the pain ("x 4 months") is not taken for the therapy's."""
+    s, e = view.sentence_at(start)
+    best: tuple[int, float] | None = None
+    for match in cue("duration").finditer(view.text, s, e):
+        weeks = _weeks(match.group(0))
+        if weeks is None:
+            continue
+        distance = match.start() - end if match.start() >= end else start - match.end()
+        if distance > 60:
+            continue
+        if best is None or distance < best[0]:
+            best = (distance, weeks)
+    return None if best is None else best[1]
 
 
 def conservative_care(view: NoteView) -> ConservativeCare:
@@ -322,7 +401,7 @@ def conservative_care(view: NoteView) -> ConservativeCare:
         if target.value not in modalities:
             modalities.append(target.value)
         evidence.append(view.target_evidence(target, "conservative"))
-        found = _weeks(view.sentence_text(target.start))
+        found = _nearest_weeks(view, target.start, target.end)
         if found is not None:
             weeks = found if weeks is None else max(weeks, found)
     return ConservativeCare(

@@ -18,7 +18,7 @@ from nlp.components import TARGET_GROUP
 from nlp.extensions import doc_text
 from nlp.levels import LevelMention
 from nlp.models import Evidence
-from nlp.resources import cues
+from nlp.resources import cues, target_lexicon
 
 # Sections whose content describes what was done today.
 TODAY_SECTIONS = frozenset(
@@ -53,6 +53,12 @@ _FIELD_SECTIONS = frozenset(
     {"diagnosis", "allergies", "home_medications", "consent", "imaging", "exam"}
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_PROCEDURE_WORK = re.compile(
+    r"\b(?:inject\w*|needle|tuohy|prep\w*|drape\w*|fluoro\w*|consent\w*|\d+\s*(?:mg|ml|cc)\b|"
+    r"lido\w*|prone|position\w*|contrast|omnipaque|isovue|loss of resistance|lor\b|"
+    r"tolerat\w*|complication\w*|nrs|vas|pain)",
+    re.I,
+)
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 
 
@@ -142,11 +148,26 @@ class NoteView:
         if header_length > 70 and header_line[-1:] not in (".", ";", ")", ":"):
             return None  # a hard-wrapped dictated paragraph continues on the next line
         nxt = self._text[line_end + 1 : line_end + 40]
-        if not nxt.strip() or nxt[:1] in (" ", "\t") or _LIST_ITEM.match(nxt):
+        if _LIST_ITEM.match(nxt):
+            return self._list_end(line_end, end)
+        if not nxt.strip() or nxt[:1] in (" ", "\t"):
             return None
         if nxt[:1].islower():
             return None
         return line_end
+
+    def _list_end(self, line_end: int, end: int) -> int | None:
+        """A field's bullet list ends at the first bullet that reports procedure work
+        ("- 20G Tuohy ...", "- consent: ...") rather than another item of the field."""
+        position = line_end
+        while position < end:
+            next_end = self._text.find("\n", position + 1)
+            next_end = end if next_end < 0 or next_end > end else next_end
+            line = self._text[position + 1 : next_end]
+            if _LIST_ITEM.match(line) and _PROCEDURE_WORK.search(line):
+                return position
+            position = next_end
+        return None
 
     @property
     def text(self) -> str:
@@ -177,6 +198,25 @@ class NoteView:
                 out.append((idx, idx))
         return out
 
+    def section_bodies(self, category: str) -> list[tuple[str, int, int]]:
+        """(header text, body start, body end) of every section with this category."""
+        out = []
+        for section in self.doc._.sections:
+            if section.category != category:
+                continue
+            t_start, t_end = section.title_span
+            header = self.doc[t_start:t_end].text
+            b_start, b_end = section.body_span
+            if b_end > b_start:
+                out.append(
+                    (
+                        header,
+                        self.doc[b_start].idx,
+                        self.doc[b_end - 1].idx + len(self.doc[b_end - 1].text),
+                    )
+                )
+        return out
+
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
         return [(s.start_char, s.end_char) for s in self.doc.sents] if len(self.doc) else []
@@ -203,9 +243,15 @@ class NoteView:
         if TARGET_GROUP not in self.doc.spans:
             return []
         found = []
+        lexicon = target_lexicon()
         for span in self.doc.spans[TARGET_GROUP]:
             rule = span._.target_rule
-            meta = (rule.metadata if rule is not None else None) or {}
+            # Two rules with one literal in different categories ("sacral hiatus") give spans
+            # with the same offsets, whose extension values spaCy stores under one key: look
+            # the metadata up by (label, literal) instead of trusting span._.target_rule.
+            meta = lexicon.get((span.label_, span.text.lower()))
+            if meta is None:
+                meta = (rule.metadata if rule is not None else None) or {}
             found.append(
                 Target(
                     label=span.label_,
@@ -214,7 +260,9 @@ class NoteView:
                     start=span.start_char,
                     end=span.end_char,
                     text=span.text,
-                    literal=rule.literal if rule is not None else span.text.lower(),
+                    literal=span.text.lower()
+                    if (span.label_, span.text.lower()) in lexicon
+                    else (rule.literal if rule is not None else span.text.lower()),
                     section=self.section_at(span.start_char),
                     negated=bool(span._.is_negated),
                     historical=bool(span._.is_historical),
