@@ -27,7 +27,7 @@ _EXCLUDED_SECTIONS = frozenset(
     }
 )
 QUANTITY = re.compile(
-    r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*"
+    r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*"
     r"(mg\s*/\s*(?:ml|cc)|mcg\s*/\s*(?:ml|cc)|mg|mcg|ug|µg|micrograms?|milligrams?|grams?|"
     r"ml|mls|cc|ccs|cubic centimeters?|milliliters?|%|percent|units?)(?![a-z])",
     re.IGNORECASE,
@@ -40,6 +40,16 @@ _GLUE = re.compile(
 )
 
 
+_MIXTURE_TOTAL = re.compile(r"\s*(?:in\s+)?total\s*[:=]", re.I)
+_TOTAL_CUE = re.compile(r"\btotals?\b|=", re.I)
+
+
+def _after_total(view: NoteView, sentence_start: int, drug_start: int) -> bool:
+    """A name written after "total(s)" or "=" in its sentence carries the session totals
+    ("1 mL through each needle (totals: triamcinolone 80 mg / 2 mL)")."""
+    return bool(_TOTAL_CUE.search(view.text, sentence_start, drug_start))
+
+
 @dataclass
 class _Amounts:
     dose: Dose | None = None
@@ -47,6 +57,15 @@ class _Amounts:
     concentration: str | None = None
     conc_mg_per_ml: float | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
+    totals: bool = False
+
+    def reset_for_total(self) -> None:
+        """Forget per-site amounts once the totals for the drug start being read."""
+        if not self.totals:
+            self.totals = True
+            self.dose = None
+            self.volume_ml = None
+            self.conc_mg_per_ml = None
 
 
 def _drug_mentions(view: NoteView) -> list[Target]:
@@ -88,6 +107,24 @@ def _near_amount(view: NoteView, target: Target) -> bool:
     return bool(QUANTITY.search(window))
 
 
+_WORD_VALUES = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+
+
+def _number(raw: str) -> float:
+    return float(_WORD_VALUES.get(raw.lower(), raw))
+
+
 def _unit(raw: str) -> str:
     unit = raw.lower().replace(" ", "")
     if unit.startswith(("mg/", "mcg/")):
@@ -117,12 +154,16 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
         text = view.text[s_start:s_end]
         for match in QUANTITY.finditer(text):
             q_start, q_end = s_start + match.start(), s_start + match.end()
+            if _MIXTURE_TOTAL.match(view.text, q_end):
+                continue  # "10 mL total: 80 mg X (2 mL) + 8 mL NS" totals the mixture
             owner = _owner(view, drugs, members, q_start, q_end)
             if owner is None:
                 continue
+            if _after_total(view, s_start, drugs[owner].start):
+                amounts[owner].reset_for_total()
             _record(
                 amounts[owner],
-                float(match.group(1)),
+                _number(match.group(1)),
                 _unit(match.group(2)),
                 view.text[q_start:q_end],
                 (q_start, q_end),
@@ -138,6 +179,12 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
 def _owner(
     view: NoteView, drugs: list[Target], members: list[int], q_start: int, q_end: int
 ) -> int | None:
+    # A quantity written right after a name belongs to it ("Depo-Medrol 80mg with ...").
+    for i in members:
+        if drugs[i].end <= q_start and re.fullmatch(
+            r"[\s,:(-]{0,3}", view.text[drugs[i].end : q_start]
+        ):
+            return i
     # A quantity directly before a drug name belongs to it ("2 mL of 1% lidocaine").
     for i in members:
         gap = view.text[q_end : drugs[i].start]
@@ -211,6 +258,12 @@ def extract_medications(view: NoteView) -> list[Medication]:
         evidence = [view.evidence(drug.start, drug.end, f"drug:{drug.literal}", drug.flags())]
         evidence += [view.evidence(s, e, "dose.quantity") for s, e in amount.spans]
         key = (drug.value, route)
+        if key in merged and amount.totals:
+            med = merged[key]
+            med.dose = dose or med.dose
+            med.volume_ml = amount.volume_ml if amount.volume_ml is not None else med.volume_ml
+            med.evidence.extend(evidence)
+            continue
         if key in merged:
             med = merged[key]
             med.dose = med.dose or dose
@@ -267,6 +320,12 @@ def _fold_implicit_routes(
             med = merged[key]
             if target.dose and med.dose and target.dose != med.dose:
                 continue
+            if (
+                target.volume_ml is not None
+                and med.volume_ml is not None
+                and target.volume_ml != med.volume_ml
+            ):
+                continue  # skin wheal 2 mL and 1 mL with the injectate are two uses
             merged.pop(key)
             target.dose = target.dose or med.dose
             target.volume_ml = target.volume_ml if target.volume_ml is not None else med.volume_ml

@@ -283,8 +283,8 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
         ):
             continue
         s, e = view.sentence_at(start)
-        window = view.text[max(s, start - 60) : min(e, match.end() + 80)]
-        if cue("contrast_negation_phrase").search(window):
+        negations = cue("contrast_negation_phrase").finditer(view.text, s, e)
+        if any(n.start() <= start < n.end() for n in negations):
             not_used.append((s, e))
         else:
             used_sentences.append((match.start(), match.end()))
