@@ -165,8 +165,12 @@ def _local_timing(view: NoteView, start: int, end: int, document_type: str | Non
                 last_pre = pre[0].start() if pre else 10**6
                 return "post" if last_post < last_pre else "pre"
             return "post" if last_post > last_pre else "pre"
+    previous = view.sentence_at(s - 1) if s > 0 else (s, s)
+    same_line = "\n" not in view.text[previous[0] : s].rstrip("\n")
     if section == "post_procedure" or cue("post_context").search(view.text[s:e]):
         return "post"
+    if e - s < 40 and same_line and cue("post_context").search(view.text[previous[0] : s]):
+        return "post"  # "Tolerated well, no complications. Pain 5/10."
     if document_type == "progress":
         return "follow_up"
     if document_type and document_type not in ("procedure", "supporting"):
@@ -197,8 +201,14 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                 continue
             sentence = view.sentence_text(match.start())
             if rule != "pain.scale_value" and not cue("pain_word").search(sentence):
-                if rule == "pain.slash10" and not re.search(
-                    r"\b(?:pain|vas|nrs|score|rated|rates|pre|post|baseline)", sentence, re.I
+                if (
+                    rule == "pain.slash10"
+                    and not re.search(
+                        r"\b(?:pain|vas|nrs|score|rated|rates|pre|post|baseline|after\w*|before)",
+                        sentence,
+                        re.I,
+                    )
+                    and not cue("post_context").search(sentence)
                 ):
                     continue
             if rule == "pain.slash10" and re.search(

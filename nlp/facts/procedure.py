@@ -23,8 +23,8 @@ NON_ESI_TYPES = (
 _BODY_SECTIONS = frozenset({"technique", "findings", "medications", "anesthesia"})
 _TITLE_SECTIONS = frozenset({"procedure"})
 _KNOWN_CODES = re.compile(
-    r"(?<![\d.])(6232[0-7]|6447[9]|6448[0-4]|62273|6226[34]|6449[0-5]|6463[3-6]|6228[0-2]"
-    r"|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999)(?![\d.])"
+    r"(?<!\d)(?<!\d\.)(6232[0-7]|6447[9]|6448[0-4]|62273|6226[34]|6449[0-5]|6463[3-6]|6228[0-2]"
+    r"|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999)(?!\d|\.\d)"
 )
 _CONTRAST_SPREAD = re.compile(
     r"\b(?:spread\w*|flow\w*|outlin\w*|extend\w*|extension|cephalad|caudad|epidurogram)\b", re.I
