@@ -305,7 +305,14 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
 
 
 def _contrast_reason(view: NoteView, sentences: list[tuple[int, int]]) -> str | None:
-    text = " ".join(view.text[s : min(len(view.text), e + 160)] for s, e in sentences)
+    parts = []
+    for s, e in sentences:
+        parts.append(view.text[s:e])
+        # The reason may follow in the next sentence ("No contrast. Patient is pregnant.").
+        n_start, n_end = view.sentence_at(e) if e < len(view.text) else (e, e)
+        if n_start >= e and cue("reason_connector").search(view.text[n_start:n_end]):
+            parts.append(view.text[n_start:n_end])
+    text = cue("reason_denied").sub(" ", " ".join(parts))
     for name, reason in (
         ("reason_allergy", "allergy"),
         ("reason_pregnancy", "pregnancy"),
