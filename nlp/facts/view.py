@@ -244,34 +244,46 @@ class NoteView:
             return []
         found = []
         lexicon = target_lexicon()
+        flags = self._context_flags()
         for span in self.doc.spans[TARGET_GROUP]:
-            rule = span._.target_rule
-            # Two rules with one literal in different categories ("sacral hiatus") give spans
-            # with the same offsets, whose extension values spaCy stores under one key: look
-            # the metadata up by (label, literal) instead of trusting span._.target_rule.
-            meta = lexicon.get((span.label_, span.text.lower()))
+            text = span.text
+            key = (span.label_, text.lower())
+            # Metadata comes from the lexicon by (label, literal): two rules with one literal in
+            # different categories give spans whose extension values spaCy stores under one key.
+            meta = lexicon.get(key)
+            literal = key[1]
             if meta is None:
+                rule = span._.target_rule
                 meta = (rule.metadata if rule is not None else None) or {}
+                literal = rule.literal if rule is not None else literal
+            categories = flags.get((span.start, span.end), ())
             found.append(
                 Target(
                     label=span.label_,
-                    value=str(meta.get("value", span.text.lower())),
+                    value=str(meta.get("value", key[1])),
                     role=meta.get("role"),
                     start=span.start_char,
                     end=span.end_char,
-                    text=span.text,
-                    literal=span.text.lower()
-                    if (span.label_, span.text.lower()) in lexicon
-                    else (rule.literal if rule is not None else span.text.lower()),
+                    text=text,
+                    literal=literal,
                     section=self.section_at(span.start_char),
-                    negated=bool(span._.is_negated),
-                    historical=bool(span._.is_historical),
-                    hypothetical=bool(span._.is_hypothetical),
-                    family=bool(span._.is_family),
+                    negated="NEGATED_EXISTENCE" in categories,
+                    historical="HISTORICAL" in categories,
+                    hypothetical="HYPOTHETICAL" in categories,
+                    family="FAMILY" in categories,
                 )
             )
         found.sort(key=lambda t: (t.start, -t.end))
         return found
+
+    def _context_flags(self) -> dict[tuple[int, int], set[str]]:
+        """ConText modifier categories per target token span, read from the context graph
+        once instead of through five extension look-ups per span."""
+        graph = getattr(self.doc._, "context_graph", None)
+        flags: dict[tuple[int, int], set[str]] = {}
+        for target, modifier in getattr(graph, "edges", None) or []:
+            flags.setdefault((target.start, target.end), set()).add(modifier.category)
+        return flags
 
     def targets_of(self, label: str) -> list[Target]:
         return [t for t in self.targets if t.label == label]
@@ -287,7 +299,8 @@ class NoteView:
         return bool(cues()["history_sentence"].search(self.sentence_text(char)))
 
     def evidence(self, start: int, end: int, rule: str, flags: list[str] | None = None) -> Evidence:
-        return Evidence(
+        # Offsets and text come from the note itself: construct without re-validation.
+        return Evidence.model_construct(
             start=start,
             end=end,
             text=self.text[start:end],
