@@ -1,8 +1,9 @@
 """Accuracy gates on the held-out test split (no tuning to individual test notes).
 
-The floors below are the measured levels of this release (regression gates); the targets of
-the corpus issue (F1 0.95 per procedure field, 0.95 medication name+dose, 0.95 requirement
-agreement, 0.97 codes, supports_62323 1.0) are not all reached yet - see README.
+The corpus issue's targets are F1 0.95 on every procedure field, 0.95 medication name+dose,
+0.95 requirement agreement, 0.97 code suggestion and 1.0 supports_62323. Where this release
+meets a target the gate is the target; where it does not yet, the gate is the measured level
+(a regression floor) and the README says so.
 """
 
 from pathlib import Path
@@ -12,6 +13,13 @@ import pytest
 from api.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent / "corpus"
+PROCEDURE_TARGET = 0.95
+# Measured below target on 2026-11-26 (test split): regression floors, not goals.
+BELOW_TARGET = {
+    "procedure.contrast.reason": 0.83,
+    "procedure.contrast.status": 0.94,
+    "procedure.levels": 0.94,
+}
 
 
 @pytest.fixture(scope="module")
@@ -20,38 +28,36 @@ def result():
 
 
 def test_corpus_size():
-    notes = list((ROOT / "notes" / "dev").glob("*.txt")) + list(
-        (ROOT / "notes" / "test").glob("*.txt")
-    )
+    notes = list((ROOT / "notes" / "dev").glob("*.txt"))
+    notes += list((ROOT / "notes" / "test").glob("*.txt"))
     episodes = [p for p in (ROOT / "episodes").glob("*/*") if p.is_dir()]
     assert len(notes) >= 150 and len(episodes) >= 15
 
 
 @pytest.mark.parametrize(
-    ("field", "floor"),
+    "field",
     [
-        ("procedure.region", 0.95),
-        ("procedure.guidance", 0.93),
-        ("procedure.approach", 0.88),
-        ("procedure.levels", 0.88),
-        ("procedure.laterality", 0.88),
-        ("procedure.contrast.status", 0.87),
-        ("procedure.is_epidural_injection", 0.93),
-        ("medications.name", 0.92),
-        ("medications.name_dose", 0.85),
+        "procedure.is_epidural_injection", "procedure.procedure_type", "procedure.region",
+        "procedure.approach", "procedure.levels", "procedure.laterality", "procedure.guidance",
+        "procedure.contrast.status", "procedure.contrast.reason", "procedure.catheter",
+        "procedure.neurolytic", "procedure.stated_codes",
     ],
 )
-def test_field_f1_floor(result, field, floor):
-    assert result["fields"][field]["f1"] >= floor
+def test_procedure_field_f1(result, field):
+    assert result["fields"][field]["f1"] >= BELOW_TARGET.get(field, PROCEDURE_TARGET)
 
 
-def test_requirement_agreement_floor(result):
-    assert result["requirement_agreement"] >= 0.90
+def test_medication_name_and_dose_f1(result):
+    assert result["fields"]["medications.name_dose"]["f1"] >= 0.95
 
 
-def test_code_suggestion_floor(result):
-    assert result["code_accuracy"] >= 0.88
+def test_requirement_agreement(result):
+    assert result["requirement_agreement"] >= 0.95
 
 
-def test_supports_62323_floor(result):
-    assert result["supports_62323"]["accuracy"] >= 0.93
+def test_code_suggestion_accuracy(result):
+    assert result["code_accuracy"] >= 0.96  # target 0.97, not yet met
+
+
+def test_supports_62323(result):
+    assert result["supports_62323"]["accuracy"] >= 0.96  # target 1.0, not yet met
