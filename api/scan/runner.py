@@ -68,8 +68,9 @@ def _payer(episode: Episode, default: str | None) -> str | None:
     return listed if listed and _has_policy(listed) else default
 
 
-def _task(episode: Episode, claims: dict[str, list[PriorSession]],
-          default_payer: str | None) -> EpisodeTask:
+def episode_task(episode: Episode, claims: dict[str, list[PriorSession]],
+                 default_payer: str | None) -> EpisodeTask:
+    """What a worker needs for one episode (shared by the local and Spark engines)."""
     proc = episode.procedure
     prior = claims.get(proc.patient_ref or "", [])
     return EpisodeTask(
@@ -96,7 +97,8 @@ def _fields(analysis: NoteAnalysis | None, billed_cpt: str | None,
     }
 
 
-def _row(episode: Episode, result: EpisodeResult) -> dict[str, Any]:
+def result_row(episode: Episode, result: EpisodeResult) -> dict[str, Any]:
+    """The stored row of one analyzed episode (shared by the local and Spark engines)."""
     proc = episode.procedure
     analysis = (NoteAnalysis.model_validate_json(result.analysis_json)
                 if result.analysis_json else None)
@@ -120,10 +122,14 @@ def _results(tasks: list[EpisodeTask], workers: int) -> Iterator[EpisodeResult]:
         yield from pool.imap_unordered(analyze_task, tasks, chunksize=chunksize)
 
 
-def _apply_frequency(store: ScanStore, rows: list[dict[str, Any]],
-                     episodes: dict[str, Episode], claims: dict[str, list[PriorSession]],
-                     default_payer: str | None) -> None:
-    """Pass 2: recompute findings with each patient's full session history."""
+def frequency_pass(rows: list[dict[str, Any]], episodes: dict[str, Episode],
+                   claims: dict[str, list[PriorSession]],
+                   default_payer: str | None) -> list[dict[str, Any]]:
+    """Pass 2: recompute findings with each patient's full session history.
+
+    Updates `rows` in place and returns the changed columns (episode_id plus `_fields`) so a
+    store can rewrite them; the Spark engine runs this same pass on its collected rows.
+    """
     analyses = {r["episode_id"]: NoteAnalysis.model_validate_json(r["analysis_json"])
                 for r in rows if r.get("analysis_json")}
     sessions: dict[str, list[tuple[str, PriorSession]]] = {}
@@ -147,7 +153,7 @@ def _apply_frequency(store: ScanStore, rows: list[dict[str, Any]],
         if values["analysis_json"] != row["analysis_json"]:
             row.update(values)
             changed.append({"episode_id": row["episode_id"], **values})
-    store.update_many(changed)
+    return changed
 
 
 def run_scan(options: ScanOptions, progress: Callable[[int, int], Progress] | None = None
@@ -165,18 +171,19 @@ def run_scan(options: ScanOptions, progress: Callable[[int, int], Progress] | No
     store = ScanStore(url, options.table)
     try:
         done = store.done_ids()
-        todo = [_task(e, claims, options.payer) for e in episodes if e.episode_id not in done]
+        todo = [episode_task(e, claims, options.payer)
+                for e in episodes if e.episode_id not in done]
         total_notes = sum(len(t.documents) for t in todo)
         advance = progress(total_notes, len(todo)) if progress else (lambda _n: None)
         analysed_notes = 0
         analysis_started = time.perf_counter()
         for result in _results(todo, options.workers):
-            store.add(_row(by_id[result.episode_id], result))
+            store.add(result_row(by_id[result.episode_id], result))
             analysed_notes += result.notes
             advance(result.notes)
         analysis_seconds = time.perf_counter() - analysis_started
         rows = [r for r in store.rows() if r["episode_id"] in by_id]
-        _apply_frequency(store, rows, by_id, claims, options.payer)
+        store.update_many(frequency_pass(rows, by_id, claims, options.payer))
     finally:
         store.dispose()
     summary = summarize(rows, notes=len(documents))

@@ -1,5 +1,6 @@
 """Read scan input: a folder of notes (with an optional manifest.csv), a CSV or JSON Lines file,
-and an optional claims-history CSV. Errors name the file, row and column, never note content."""
+a FHIR Bundle or NDJSON of DocumentReference (`api.scan.fhir_source`), and an optional
+claims-history CSV. Errors name the file, row and column, never note content."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from api.scan.fhir_source import is_fhir, load_fhir
 from api.scan.records import DOC_TYPES, ScanDocument
 from nlp.checks import region_group
 from nlp.errors import ErrorCode, EsicheckError
@@ -125,10 +127,13 @@ def load_documents(source: Path) -> list[ScanDocument]:
         return _from_folder(source)
     if not source.is_file():
         raise EsicheckError(ErrorCode.E009_FILE_NOT_FOUND, f"{source.name}: no such file or folder")
+    if is_fhir(source):
+        return load_fhir(source)
     if source.suffix.lower() in (".csv", ".jsonl", ".ndjson", ".json"):
         return _from_table(source)
     raise EsicheckError(ErrorCode.E005_UNSUPPORTED_TYPE,
-                        f"{source.name}: scan input must be a folder, .csv or .jsonl")
+                        f"{source.name}: scan input must be a folder, .csv, .jsonl, "
+                        "a FHIR Bundle (.json) or FHIR NDJSON")
 
 
 def load_claims(path: Path) -> dict[str, list[PriorSession]]:
