@@ -492,6 +492,8 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
     for target in esi_words:
         if target.negated or target.hypothetical or target.family:
             continue
+        if target.literal in ("epidural", "epidural space", "epidural steroid"):
+            continue  # "epidural fibrosis", "epidural space": not an injection by themselves
         sentence = view.sentence_text(target.start)
         if target.historical:
             anchors.append(target)

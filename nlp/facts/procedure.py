@@ -111,11 +111,23 @@ def procedure_type(
     return "epidural_steroid_injection", evidence
 
 
+def _imaging_direction(view: NoteView, target: Target) -> bool:
+    """'caudal tilt', 'cephalocaudal angulation': a C-arm direction, not the caudal approach."""
+    if target.value != "caudal":
+        return False
+    after = view.text[target.end : target.end + 20]
+    before = view.text[max(0, target.start - 12) : target.start]
+    return bool(
+        re.match(r"[\s-]*(?:tilt|angul|angle|direction|view|projection)", after, re.I)
+        or re.search(r"(?:cranio|cephalo|cephalad[\s-]?)$", before, re.I)
+    )
+
+
 def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
     mentions = [
         t
         for t in _today(view, view.targets_of("APPROACH"))
-        if not view.in_history_sentence(t.start)
+        if not view.in_history_sentence(t.start) and not _imaging_direction(view, t)
     ]
     body = [t for t in mentions if t.section in _BODY_SECTIONS]
     pool = body or mentions
@@ -153,6 +165,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
     before = view.text[s_start : mention.start]
     if "catheter" in sentence.lower() and cue("catheter_tip").search(before):
         return False
+    if re.search(r"\btip\b[^.;]{0,25}$", before, re.I):
+        return False  # "needle tip at S3" is a position, not the injected level
     return True
 
 
@@ -207,6 +221,8 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
         start = match.start()
         if not view.is_today(start) or view.in_history_sentence(start):
             continue
+        if re.search(r"(?:\[\s?\]|\u2610)\s*$", view.text[max(0, start - 6) : start]):
+            continue  # "[ ] Bilateral": an option not chosen
         after = view.text[match.end() : match.end() + 40]
         if cue("laterality_noise_after").search(after):
             continue
@@ -264,6 +280,11 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
     return None, []
 
 
+_CONTRAST_USE_VERBS = (
+    r"\b(?:inject|spread|flow|used|administered|given|confirm|outlin|demonstrat|epidurogram)"
+)
+
+
 def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, list[Evidence]]:
     used_sentences: list[tuple[int, int]] = []
     not_used: list[tuple[int, int]] = []
@@ -272,22 +293,19 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
         section = view.section_at(start)
         if section in ("allergies", "history", "imaging", "plan", "indication", "home_medications"):
             continue
-        if (
-            section == "consent"
-            or re.search(r"\brisks?\b|\ballerg", view.sentence_text(start), re.I)
-            and not re.search(
-                r"\b(?:inject|spread|flow|used|administered|given|confirm|outlin|demonstrat|epidurogram)",
-                view.sentence_text(start),
-                re.I,
-            )
-        ):
-            continue
         s, e = view.sentence_at(start)
         negations = cue("contrast_negation_phrase").finditer(view.text, s, e)
         if any(n.start() <= start < n.end() for n in negations):
-            not_used.append((s, e))
-        else:
-            used_sentences.append((match.start(), match.end()))
+            if section != "consent":
+                not_used.append((s, e))
+            continue
+        sentence = view.text[s:e]
+        if section == "consent" or (
+            re.search(r"\brisks?\b|\ballerg", sentence, re.I)
+            and not re.search(_CONTRAST_USE_VERBS, sentence, re.I)
+        ):
+            continue  # a risk discussion or an allergy mention, not contrast use
+        used_sentences.append((match.start(), match.end()))
     agents = [m for m in medications if m.role == "contrast" and m.route == "epidural"]
     named = [m for m in agents if m.name != "iodinated contrast"]
     agent = named[0].name if named else (agents[0].name if agents else None)
@@ -400,8 +418,6 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
         )
     )
     is_esi = kind == "epidural_steroid_injection"
-    if approach_value == "caudal":
-        side = None
     return Procedure(
         is_epidural_injection=is_esi,
         procedure_type=kind if kind else None,

@@ -59,6 +59,11 @@ _PROCEDURE_WORK = re.compile(
     r"tolerat\w*|complication\w*|nrs|vas|pain)",
     re.I,
 )
+_UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
+_CHECKED_ANSWER = re.compile(
+    r"\s*:?\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|y|n)\b",
+    re.I,
+)
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 
 
@@ -257,6 +262,8 @@ class NoteView:
                 meta = (rule.metadata if rule is not None else None) or {}
                 literal = rule.literal if rule is not None else literal
             categories = flags.get((span.start, span.end), ())
+            if self._unchecked(span.start_char, span.end_char):
+                categories = set(categories) | {"NEGATED_EXISTENCE"}
             found.append(
                 Target(
                     label=span.label_,
@@ -275,6 +282,18 @@ class NoteView:
             )
         found.sort(key=lambda t: (t.start, -t.end))
         return found
+
+    def _unchecked(self, start: int, end: int) -> bool:
+        """Template checkboxes: "[ ] Ultrasound" is an option not chosen, and
+        "Prior ESI: [ ] Yes [x] No" answers no."""
+        line_start = self._text.rfind("\n", 0, start) + 1
+        if _UNCHECKED_BEFORE.search(self._text, line_start, start):
+            return True
+        line_end = self._text.find("\n", end)
+        answer = _CHECKED_ANSWER.match(
+            self._text, end, line_end if line_end >= 0 else len(self._text)
+        )
+        return bool(answer and answer.group(1).lower().startswith("n"))
 
     def _context_flags(self) -> dict[tuple[int, int], set[str]]:
         """ConText modifier categories per target token span, read from the context graph
