@@ -4,7 +4,11 @@ Rules are read from `patterns/` when the component is built, into fresh objects,
 pipelines never share mutable matcher state.
 """
 
+from bisect import bisect_right
+
 from medspacy.context import ConText, ConTextRule
+from medspacy.context.context_graph import ConTextGraph
+from medspacy.context.context_modifier import ConTextModifier
 from medspacy.section_detection import Sectionizer, SectionRule
 from medspacy.target_matcher import TargetMatcher, TargetRule
 from spacy.language import Language
@@ -14,6 +18,8 @@ from nlp import resources
 from nlp.extensions import doc_text
 
 TARGET_GROUP = "esicheck_targets"
+# Real notes define a handful of abbreviations; past this many "(" the detector is skipped.
+MAX_PARENTHESES = 200
 
 
 @Language.factory(
@@ -55,10 +61,56 @@ def make_target_matcher(nlp: Language, name: str) -> TargetMatcher:
     return matcher
 
 
+class SentenceScopedConText(ConText):
+    """medspaCy ConText applied one sentence at a time.
+
+    medspaCy compares every modifier with every target of the document; a modifier's scope
+    never leaves its sentence, so grouping both by sentence gives the same edges in linear
+    time, and sentences without a target are skipped entirely.
+    """
+
+    def __call__(self, doc: Doc, targets: str | None = None) -> Doc:
+        spans = list(doc.spans[self.span_group_name]) if self.span_group_name in doc.spans else []
+        graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
+        graph.targets, graph.modifiers, graph.edges = spans, [], []
+        if spans:
+            sentence_of = {}
+            for index, sentence in enumerate(doc.sents):
+                sentence_of[sentence.start] = index
+            starts = sorted(sentence_of)
+            by_sentence: dict[int, tuple[list, list]] = {}
+            for span in spans:
+                key = bisect_right(starts, span.start) - 1
+                by_sentence.setdefault(key, ([], []))[0].append(span)
+            matcher = self._ConText__matcher
+            for match_id, start, end in matcher(doc):
+                key = bisect_right(starts, start) - 1
+                if key not in by_sentence:
+                    continue  # no target in this sentence: nothing to modify
+                rule = matcher.rule_map[self.nlp.vocab[match_id].text]
+                modifier = ConTextModifier(rule, start, end, doc, max_scope=self.max_scope)
+                by_sentence[key][1].append(modifier)
+            for sentence_targets, modifiers in by_sentence.values():
+                if not modifiers:
+                    continue
+                local = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
+                local.targets, local.modifiers = sentence_targets, modifiers
+                local.update_scopes()
+                local.apply_modifiers()
+                graph.modifiers.extend(local.modifiers)
+                graph.edges.extend(local.edges)
+        for target, modifier in graph.edges:
+            target._.modifiers += (modifier,)
+        if self.context_attributes_mapping:
+            self.set_context_attributes(graph.edges)
+        doc._.context_graph = graph
+        return doc
+
+
 @Language.factory("esicheck_context", requires=["doc.spans"])
 def make_context(nlp: Language, name: str) -> ConText:
     """medspaCy ConText over the target group with rules tuned to procedure language."""
-    context = ConText(
+    context = SentenceScopedConText(
         nlp, name=name, rules=None, input_span_type="group", span_group_name=TARGET_GROUP
     )
     rules = []
@@ -87,8 +139,9 @@ class AbbreviationTargets:
         self._detector = AbbreviationDetector(nlp)
 
     def __call__(self, doc: Doc) -> Doc:
-        if "(" not in doc_text(doc):
-            return doc
+        parentheses = doc_text(doc).count("(")
+        if not parentheses or parentheses > MAX_PARENTHESES:
+            return doc  # scispacy's detector is super-linear in the number of candidates
         doc = self._detector(doc)
         if not doc._.abbreviations:
             return doc

@@ -19,6 +19,7 @@ from nlp.extensions import doc_text
 _LINE_START = re.compile(r"\n([ \t]*\n)?[ \t\r\f\v]*(?=\S)")
 # Terminal punctuation then a capital or digit: a new sentence inside a paragraph.
 _PUNCT_START = re.compile(r"[.?!;][ \t]+(?=[A-Z0-9(\[])")
+MAX_SENTENCE_TOKENS = 200
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|pt|st|no|fig|lt|rt)|\b[A-Z])\.$", re.IGNORECASE
 )
@@ -68,6 +69,14 @@ class ClinicalSentenceSplitter:
         positions = numpy.searchsorted(token_starts, offsets)
         positions = positions[positions < len(doc)]
         values[positions] = 1
+        values[0] = 1
+        # No sentence runs past MAX_SENTENCE_TOKENS: keeps ConText and the per-sentence
+        # extractors linear on text without punctuation or line breaks.
+        starts = numpy.flatnonzero(values == 1)
+        gaps = numpy.diff(numpy.append(starts, len(doc)))
+        long_ones = gaps > MAX_SENTENCE_TOKENS
+        for start, gap in zip(starts[long_ones], gaps[long_ones], strict=True):
+            values[start + MAX_SENTENCE_TOKENS : start + gap : MAX_SENTENCE_TOKENS] = 1
         values[0] = 1
         doc.from_array([SENT_START], values.reshape(-1, 1).astype("uint64"))
         return doc

@@ -10,6 +10,7 @@ import re
 
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 # A spinal level or interspace written without spaces: L4, L4-5, L4-L5, L5/S1, L5S1, L45, C7-T1.
@@ -24,18 +25,74 @@ _EXTRA_INFIXES = [
 ]
 
 
-def clinical_tokenizer(nlp: Language) -> Tokenizer:
+def clinical_tokenizer(nlp: Language) -> BoundedTokenizer:
     """Build the tokenizer from the language defaults plus the clinical additions above."""
     defaults = nlp.Defaults
     prefixes = list(defaults.prefixes) + [r"[*\u2022]"]
     suffixes = _UNIT_SUFFIXES + list(defaults.suffixes)
     infixes = _EXTRA_INFIXES + list(defaults.infixes)
-    return Tokenizer(
-        nlp.vocab,
-        rules=defaults.tokenizer_exceptions,
-        prefix_search=compile_prefix_regex(prefixes).search,
-        suffix_search=compile_suffix_regex(suffixes).search,
-        infix_finditer=compile_infix_regex(infixes).finditer,
-        token_match=SPINAL_LEVEL_TOKEN.match,
-        url_match=None,
+    return BoundedTokenizer(
+        Tokenizer(
+            nlp.vocab,
+            rules=defaults.tokenizer_exceptions,
+            prefix_search=compile_prefix_regex(prefixes).search,
+            suffix_search=compile_suffix_regex(suffixes).search,
+            infix_finditer=compile_infix_regex(infixes).finditer,
+            token_match=SPINAL_LEVEL_TOKEN.match,
+            url_match=None,
+        )
     )
+
+
+# spaCy's affix loop is quadratic in the length of a run without spaces ("((((..." x 100k takes
+# minutes); no clinical token is this long, so such runs are cut into fixed pieces instead.
+LONG_RUN = re.compile(r"\S{120,}")
+_PIECE = 40
+
+
+class BoundedTokenizer:
+    """Wrap the clinical tokenizer so pathological input tokenizes in linear time.
+
+    Text between over-long space-free runs goes through the real tokenizer; each long run is
+    split into 40-character tokens. The Doc's text is always exactly the input text.
+    """
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.vocab = tokenizer.vocab
+
+    def __call__(self, text: str) -> Doc:
+        if not LONG_RUN.search(text):
+            return self.tokenizer(text)
+        words: list[str] = []
+        spaces: list[bool] = []
+        position = 0
+        for match in LONG_RUN.finditer(text):
+            self._append(text[position : match.start()], words, spaces)
+            run = match.group(0)
+            for i in range(0, len(run), _PIECE):
+                words.append(run[i : i + _PIECE])
+                spaces.append(False)
+            position = match.end()
+        self._append(text[position:], words, spaces)
+        # A single trailing space after a piece belongs to that piece, as spaCy would store it.
+        merged_words: list[str] = []
+        merged_spaces: list[bool] = []
+        for word, space in zip(words, spaces, strict=True):
+            if word == " " and merged_words and not merged_spaces[-1]:
+                merged_spaces[-1] = True
+                continue
+            merged_words.append(word)
+            merged_spaces.append(space)
+        return Doc(self.vocab, words=merged_words, spaces=merged_spaces)
+
+    def _append(self, segment: str, words: list[str], spaces: list[bool]) -> None:
+        if not segment:
+            return
+        for token in self.tokenizer(segment):
+            words.append(token.text)
+            spaces.append(bool(token.whitespace_))
+
+    def pipe(self, texts, batch_size: int = 1000):  # noqa: ANN001, ANN201 - spaCy's signature
+        for text in texts:
+            yield self(text)

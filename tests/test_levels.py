@@ -53,3 +53,11 @@ def test_tokenizer_keeps_levels_whole(nlp, token):
 )
 def test_tokenizer_splits_numbers_from_units_and_drugs(nlp, text, tokens):
     assert [t.text for t in nlp.make_doc(text)] == tokens
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["(" * 5000 + " L4-5", "ab (cd)  ef\n" + ")" * 300 + " x  y\n\n z", "a" * 130 + " b"],
+)
+def test_long_runs_keep_the_text_exact(nlp, text):
+    assert nlp.make_doc(text).text == text

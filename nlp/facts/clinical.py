@@ -190,10 +190,10 @@ def _has_history_and_physical(view: NoteView) -> bool:
 
 def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainScore]:
     scores: list[PainScore] = []
-    seen: set[tuple[int, int]] = set()
+    covered: set[int] = set()
     for rule, pattern in _PAIN_PATTERNS:
         for match in pattern.finditer(view.text):
-            if any(a <= match.start() < b for a, b in seen):
+            if match.start() in covered:
                 continue
             value_group = 2 if rule == "pain.pre_post" else 1
             value = float(match.group(value_group))
@@ -227,7 +227,7 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                 if "vas" in window
                 else ("NRS" if re.search(r"nrs|nprs|numeric", window) else "unspecified")
             )
-            seen.add((match.start(), match.end()))
+            covered.update(range(match.start(), match.end()))
             scores.append(
                 PainScore(
                     timing=timing,

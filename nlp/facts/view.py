@@ -59,6 +59,7 @@ _PROCEDURE_WORK = re.compile(
     r"tolerat\w*|complication\w*|nrs|vas|pain)",
     re.I,
 )
+_LINE_WINDOW = 300
 _UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
 _CHECKED_ANSWER = re.compile(
     r"\s*:?\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|y|n)\b",
@@ -239,9 +240,13 @@ class NoteView:
         return self.text[start:end]
 
     def line_at(self, char: int) -> tuple[int, int]:
-        start = self.text.rfind("\n", 0, char) + 1
-        end = self.text.find("\n", char)
-        return start, (len(self.text) if end < 0 else end)
+        """The line around a character, clipped to 300 characters each side so that text
+        without line breaks cannot make per-mention look-ups quadratic."""
+        start = max(
+            self.text.rfind("\n", max(0, char - _LINE_WINDOW), char) + 1, char - _LINE_WINDOW, 0
+        )
+        end = self.text.find("\n", char, char + _LINE_WINDOW)
+        return start, (min(len(self.text), char + _LINE_WINDOW) if end < 0 else end)
 
     @cached_property
     def targets(self) -> list[Target]:
@@ -286,12 +291,11 @@ class NoteView:
     def _unchecked(self, start: int, end: int) -> bool:
         """Template checkboxes: "[ ] Ultrasound" is an option not chosen, and
         "Prior ESI: [ ] Yes [x] No" answers no."""
-        line_start = self._text.rfind("\n", 0, start) + 1
-        if _UNCHECKED_BEFORE.search(self._text, line_start, start):
+        if _UNCHECKED_BEFORE.search(self._text, max(0, start - 8), start):
             return True
-        line_end = self._text.find("\n", end)
+        line_end = self._text.find("\n", end, end + 80)
         answer = _CHECKED_ANSWER.match(
-            self._text, end, line_end if line_end >= 0 else len(self._text)
+            self._text, end, line_end if line_end >= 0 else min(len(self._text), end + 80)
         )
         return bool(answer and answer.group(1).lower().startswith("n"))
 
