@@ -36,6 +36,7 @@ _COMMAND_MODULES = (
     "api.cli_scan",
     "api.cli_report",
     "api.cli_generate",
+    "api.cli_loadtest",
 )
 
 

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_page_size: int = Field(default=100, gt=0)
     cors_origins: list[str] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests per minute per API key; 0 disables the limit."
+    )
+    db_retry_after_seconds: int = Field(
+        default=5, gt=0, description="Retry-After sent with 503 when the database is away."
+    )
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

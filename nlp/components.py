@@ -10,6 +10,7 @@ from medspacy.context import ConText, ConTextRule
 from medspacy.context.context_graph import ConTextGraph
 from medspacy.context.context_modifier import ConTextModifier
 from medspacy.section_detection import Sectionizer, SectionRule
+from medspacy.section_detection.section import Section
 from medspacy.target_matcher import TargetMatcher, TargetRule
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -22,12 +23,41 @@ TARGET_GROUP = "esicheck_targets"
 MAX_PARENTHESES = 200
 
 
+class SectionSpansSectionizer(Sectionizer):
+    """medspaCy's Sectionizer that records `doc._.sections` only.
+
+    The stock component also writes `token._.section` on every token, which costs more than
+    finding the headers; esicheck reads sections by character offset from `doc._.sections`.
+    """
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = self._Sectionizer__matcher(doc)
+        if self.require_start_line:
+            matches = self.filter_start_lines(doc, matches)
+        if self._parent_sections:
+            matches = self.set_parent_sections(matches)
+        sections: list[Section] = []
+        if not matches:
+            doc._.sections = [Section(None, 0, 0, 0, len(doc))]
+            return doc
+        if matches[0][1] != 0:
+            sections.append(Section(None, 0, 0, 0, matches[0][1]))
+        rule_map = self._Sectionizer__matcher.rule_map
+        for i, match in enumerate(matches):
+            match_id, start, end = match[0], match[1], match[2]
+            rule = rule_map[self.nlp.vocab.strings[match_id]]
+            body_end = matches[i + 1][1] if i + 1 < len(matches) else len(doc)
+            sections.append(Section(rule.category, start, end, end, body_end, None, rule))
+        doc._.sections = sections
+        return doc
+
+
 @Language.factory(
-    "esicheck_sectionizer", assigns=["token._.section"], requires=["token.is_sent_start"]
+    "esicheck_sectionizer", assigns=["doc._.sections"], requires=["token.is_sent_start"]
 )
 def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
     """medspaCy Sectionizer loaded with the procedure-note section rules."""
-    sectionizer = Sectionizer(
+    sectionizer = SectionSpansSectionizer(
         nlp, name=name, rules=None, input_span_type=None, span_attrs=None, require_start_line=True
     )
     data = resources.section_rules()

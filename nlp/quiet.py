@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import warnings
 
-_NOISY_LOGGERS = ("PyRuSH", "medspacy", "spacy", "scispacy", "nmslib")
+_NOISY_LOGGERS = ("PyRuSH", "medspacy", "spacy", "scispacy", "nmslib", "pypdf")
 
 
 def silence_library_logs() -> None:

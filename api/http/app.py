@@ -13,8 +13,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api.http.problems import install_handlers, problem
-from api.http.routers import analyses, fhir, health, pages
+from api.http.openapi_problems import install_problem_openapi
+from api.http.problems import install_handlers, internal_error, problem
+from api.http.ratelimit import RateLimiter
+from api.http.routers import analyses, fhir, health, pages, reports
 from api.settings import Settings, get_settings
 from api.store.db import create_db_engine, init_db, session_factory
 from nlp.errors import ErrorCode
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = create_db_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
     app.state.pipeline_ready = False
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     install_handlers(app)
     max_body = (settings.max_upload_bytes * 4) // 3 + _BODY_OVERHEAD
 
@@ -65,7 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response: Response = problem(413, ErrorCode.E002_TEXT_TOO_LARGE.value,
                                          f"body: larger than {max_body} bytes")
         else:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception as exc:  # noqa: BLE001 - answered here: the server's traceback
+                response = internal_error(exc)  # log would quote the note in the message
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if not response.headers.get("content-type", "").startswith("text/html"):
@@ -77,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
-    for module in (health, pages, analyses, fhir):
+    for module in (health, pages, analyses, fhir, reports):
         app.include_router(module.router)
+    install_problem_openapi(app)
     return app

@@ -33,10 +33,11 @@ RepoDep = Annotated[Repository, Depends(get_repository)]
 
 
 def require_key(
+    request: Request,
     repo: RepoDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """The name of the caller's active API key; 401 problem otherwise."""
+    """The name of the caller's active API key; 401 problem otherwise, 429 over its rate."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ProblemError(401, "UNAUTHORIZED",
@@ -44,6 +45,10 @@ def require_key(
     name = repo.authenticate(credentials.credentials)
     if name is None:
         raise ProblemError(401, "UNAUTHORIZED", "the API key is unknown or revoked", challenge)
+    wait = request.app.state.rate_limiter.acquire(name)
+    if wait:
+        raise ProblemError(429, "RATE_LIMITED", "too many requests for this API key",
+                           {"Retry-After": str(wait)})
     return name
 
 

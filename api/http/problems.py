@@ -12,6 +12,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nlp.errors import ErrorCode, EsicheckError
@@ -26,6 +28,7 @@ _STATUS_BY_CODE = {
 }
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
            413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+           429: "Too Many Requests",
            500: "Internal Server Error", 503: "Service Unavailable"}
 
 
@@ -79,7 +82,24 @@ def install_handlers(app: FastAPI) -> None:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP")
         return problem(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeoutError)
+    async def _database_away(request: Request, exc: Exception) -> JSONResponse:
+        # The database went away (connection refused/dropped, file unreadable, pool exhausted):
+        # the request's session is closed without commit, so nothing was written; retry later.
+        log.warning("database unavailable: %s", type(exc).__name__)  # no message: SQL params
+        retry = str(request.app.state.settings.db_retry_after_seconds)
+        return problem(503, "DB_UNAVAILABLE", "the database is unavailable; retry later",
+                       {"Retry-After": retry})
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled %s", type(exc).__name__)  # no message: it could quote input
-        return problem(500, "INTERNAL", "internal error")
+        return internal_error(exc)
+
+
+def internal_error(exc: Exception) -> JSONResponse:
+    """The 500 problem for an unexpected error, logged by type only (its message or traceback
+    could quote the note)."""
+    log.error("unhandled %s", type(exc).__name__)
+    return problem(500, "INTERNAL", "internal error")

@@ -23,6 +23,9 @@ _ANALYZE_LOCK = threading.Lock()
 
 
 def check_text(text: str, settings: Settings, field: str = "text") -> str:
+    """The text to analyze and store: NUL removed as the file readers do (PostgreSQL text can
+    not hold NUL), then refused when empty (E001) or over the limit (E002)."""
+    text = text.replace("\x00", "")
     if not text.strip():
         raise InputError(ErrorCode.E001_EMPTY_TEXT, f"{field} is empty or whitespace only")
     if len(text) > settings.max_text_chars:
@@ -42,7 +45,7 @@ def _analyze(text: str, meta: NoteMetadata) -> NoteAnalysis:
 async def analyze_and_store(text: str, meta: NoteMetadata, repo: Repository, settings: Settings,
                             key_name: str) -> tuple[AnalysisOut, bool]:
     """The stored analysis for `text` and whether it was created now (False: idempotent replay)."""
-    check_text(text, settings)
+    text = check_text(text, settings)
     digest = text_sha256(text)
     existing = repo.find_analysis(meta.note_id, digest)
     if existing is not None:

@@ -291,6 +291,24 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
+# The per-note table of the HTML report lists at most this many notes (the CSV and JSON
+# exports carry the aggregate numbers; a page with tens of thousands of rows helps nobody).
+MAX_NOTE_ROWS = 2000
+
+
+def note_rows(records: Sequence[Record], limit: int = MAX_NOTE_ROWS) -> list[dict[str, Any]]:
+    """One row per note for the HTML report's note table: metadata, verdicts and gaps."""
+    rows = []
+    for record in records[:limit]:
+        gaps = [f["id"] for f in record.analysis.get("requirements", [])
+                if f["status"] in DEFICIENT_STATUSES]
+        rows.append({"id": record.record_id, "date_of_service": record.date_of_service,
+                     "provider": record.provider, "site": record.site, "payer": record.payer,
+                     "complete": record.complete, "supports_62323": record.supports,
+                     "gaps": gaps})
+    return rows
+
+
 def to_html(report: Report, records: Sequence[Record]) -> str:
     """A self-contained HTML report: summary, charts (inline SVG), tables with note links."""
     template = template_env().get_template("quality_report.html")
@@ -299,4 +317,5 @@ def to_html(report: Report, records: Sequence[Record]) -> str:
         completeness_svg=completeness_chart(report) if report.requirements else None,
         trend_svg=trend_chart(records),
         urls={r.record_id: safe_url(r.report_url) for r in records if safe_url(r.report_url)},
+        notes=note_rows(records),
     )
