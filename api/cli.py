@@ -262,4 +262,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Under `python -m api.cli` this file runs as __main__, while command modules register on
+    # the importable `api.cli`; run that module's app so every command is there.
+    from api.cli import main as _main
+
+    _main()
