@@ -15,8 +15,9 @@ from api.scan.records import Episode, ScanDocument
 DEFAULT_LOOKBACK_DAYS = 90
 
 
-def group_episodes(documents: Sequence[ScanDocument],
-                   lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> list[Episode]:
+def group_episodes(
+    documents: Sequence[ScanDocument], lookback_days: int = DEFAULT_LOOKBACK_DAYS
+) -> list[Episode]:
     """One episode per procedure document, in input order.
 
     A supporting document joins a procedure's episode when it has the same patient_ref and its
@@ -35,9 +36,13 @@ def group_episodes(documents: Sequence[ScanDocument],
         day, patient = document.date_of_service, document.patient_ref
         found: list[ScanDocument] = []
         if day is not None and patient:
-            found = [s for s in support.get(patient, [])
-                     if s.date_of_service is not None and day - window <= s.date_of_service <= day]
+            found = [
+                s
+                for s in support.get(patient, [])
+                if s.date_of_service is not None and day - window <= s.date_of_service <= day
+            ]
             found.sort(key=lambda s: (s.date_of_service, s.note_id))
-        episodes.append(Episode(episode_id=document.note_id, procedure=document,
-                                supporting=tuple(found)))
+        episodes.append(
+            Episode(episode_id=document.note_id, procedure=document, supporting=tuple(found))
+        )
     return episodes

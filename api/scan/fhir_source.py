@@ -32,9 +32,9 @@ CONTENT_TYPES = ("text/plain", "application/pdf")
 LOINC = "http://loinc.org"
 # LOINC document-type codes a pain practice sends with an ESI claim (loinc.org, 2.7x).
 LOINC_DOC_TYPES = {
-    "11506-3": "progress",   # Progress note
-    "34117-2": "h_and_p",    # History and physical note
-    "11488-4": "consult",    # Consult note
+    "11506-3": "progress",  # Progress note
+    "34117-2": "h_and_p",  # History and physical note
+    "11488-4": "consult",  # Consult note
     "28570-0": "procedure",  # Procedure note
 }
 
@@ -107,11 +107,14 @@ def _parse(resource: dict[str, Any], where: str) -> Any:
     try:
         return DocumentReference.parse_obj(resource)
     except ValidationError as exc:
-        problems = [(".".join(str(p) for p in e["loc"]),
-                     "required" if e["type"] == "value_error.missing" else "invalid")
-                    for e in exc.errors()]
-        raise _bad(where, "; ".join(f"{field}: {problem}" for field, problem in problems)) \
-            from exc
+        problems = [
+            (
+                ".".join(str(p) for p in e["loc"]),
+                "required" if e["type"] == "value_error.missing" else "invalid",
+            )
+            for e in exc.errors()
+        ]
+        raise _bad(where, "; ".join(f"{field}: {problem}" for field, problem in problems)) from exc
 
 
 def _text(model: Any, where: str) -> str:
@@ -121,8 +124,10 @@ def _text(model: Any, where: str) -> str:
     field = "content[0].attachment"
     content_type = (attachment.contentType or "").split(";")[0].strip().lower()
     if content_type not in CONTENT_TYPES:
-        raise InputError(ErrorCode.E005_UNSUPPORTED_TYPE,
-                         f"{where}: {field}.contentType: must be text/plain or application/pdf")
+        raise InputError(
+            ErrorCode.E005_UNSUPPORTED_TYPE,
+            f"{where}: {field}.contentType: must be text/plain or application/pdf",
+        )
     if not attachment.data:
         why = " (attachment URLs are not fetched)" if attachment.url else ""
         raise _bad(where, f"{field}.data: base64 data is required{why}")
@@ -137,8 +142,10 @@ def _text(model: Any, where: str) -> str:
 def _date(model: Any, where: str) -> dt.date | None:
     """`date` (an instant), else `context.period.start`; a date-time keeps its written date."""
     period = model.context.period if model.context else None
-    for field, value in (("date", model.date),
-                         ("context.period.start", period.start if period else None)):
+    for field, value in (
+        ("date", model.date),
+        ("context.period.start", period.start if period else None),
+    ):
         if value is None:
             continue
         if isinstance(value, dt.datetime):
@@ -159,13 +166,18 @@ def _doc_type(model: Any) -> str:
 
 
 def _document(model: Any, where: str, fallback_id: str) -> ScanDocument:
-    provider = next((a.display.strip() for a in model.author or []
-                     if a.display and a.display.strip()), None)
-    subject = model.subject.reference.strip() if model.subject and model.subject.reference \
-        else None
-    return ScanDocument(note_id=model.id or fallback_id, text=_text(model, where),
-                        patient_ref=subject or None, date_of_service=_date(model, where),
-                        doc_type=_doc_type(model), provider=provider)
+    provider = next(
+        (a.display.strip() for a in model.author or [] if a.display and a.display.strip()), None
+    )
+    subject = model.subject.reference.strip() if model.subject and model.subject.reference else None
+    return ScanDocument(
+        note_id=model.id or fallback_id,
+        text=_text(model, where),
+        patient_ref=subject or None,
+        date_of_service=_date(model, where),
+        doc_type=_doc_type(model),
+        provider=provider,
+    )
 
 
 def load_fhir(path: Path) -> list[ScanDocument]:

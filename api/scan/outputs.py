@@ -12,8 +12,17 @@ from typing import Any
 from api.scan.triage import DEFICIENT, triage
 from nlp.models import NoteAnalysis
 
-WORKLIST_COLUMNS = ("episode_id", "patient_ref", "date_of_service", "priority", "reason",
-                    "suggested_codes", "billed_cpt", "gaps", "queries")
+WORKLIST_COLUMNS = (
+    "episode_id",
+    "patient_ref",
+    "date_of_service",
+    "priority",
+    "reason",
+    "suggested_codes",
+    "billed_cpt",
+    "gaps",
+    "queries",
+)
 
 
 def _analysis(row: dict[str, Any]) -> NoteAnalysis | None:
@@ -50,19 +59,40 @@ def summarize(rows: list[dict[str, Any]], notes: int) -> dict[str, Any]:
 
 def write_worklist(rows: list[dict[str, Any]], path: Path) -> int:
     """Write the coder worklist sorted by priority, then date and episode id; returns rows."""
-    ordered = sorted(rows, key=lambda r: (r["priority"], r.get("date_of_service") or "",
-                                          r["episode_id"]))
+    ordered = sorted(
+        rows, key=lambda r: (r["priority"], r.get("date_of_service") or "", r["episode_id"])
+    )
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(WORKLIST_COLUMNS)
         for row in ordered:
             verdict = triage(_analysis(row), row.get("billed_cpt"), row.get("error"))
-            writer.writerow([row["episode_id"], row.get("patient_ref") or "",
-                             row.get("date_of_service") or "", verdict.priority, verdict.reason,
-                             row.get("suggested_codes") or "", row.get("billed_cpt") or "",
-                             " ".join(verdict.gaps), " | ".join(verdict.queries)])
+            writer.writerow(
+                [
+                    row["episode_id"],
+                    row.get("patient_ref") or "",
+                    row.get("date_of_service") or "",
+                    verdict.priority,
+                    verdict.reason,
+                    row.get("suggested_codes") or "",
+                    row.get("billed_cpt") or "",
+                    " ".join(verdict.gaps),
+                    " | ".join(verdict.queries),
+                ]
+            )
     return len(ordered)
 
 
 def write_summary(summary: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+
+
+def write_outputs(
+    out_dir: Path, summary: dict[str, Any], rows: list[dict[str, Any]]
+) -> tuple[Path, Path]:
+    """Write `summary.json` and `worklist.csv` under the scan's output folder."""
+    summary_path = out_dir / "summary.json"
+    worklist_path = out_dir / "worklist.csv"
+    write_summary(summary, summary_path)
+    write_worklist(rows, worklist_path)
+    return summary_path, worklist_path

@@ -18,7 +18,7 @@ from typing import Any
 
 from api.scan.episodes import DEFAULT_LOOKBACK_DAYS, group_episodes
 from api.scan.frequency import history_for, session_of
-from api.scan.outputs import summarize, write_summary, write_worklist
+from api.scan.outputs import summarize, write_outputs
 from api.scan.records import Episode, EpisodeResult, EpisodeTask
 from api.scan.sources import load_claims, load_documents
 from api.scan.store import DEFAULT_TABLE, ScanStore
@@ -68,25 +68,31 @@ def _payer(episode: Episode, default: str | None) -> str | None:
     return listed if listed and _has_policy(listed) else default
 
 
-def episode_task(episode: Episode, claims: dict[str, list[PriorSession]],
-                 default_payer: str | None) -> EpisodeTask:
+def episode_task(
+    episode: Episode, claims: dict[str, list[PriorSession]], default_payer: str | None
+) -> EpisodeTask:
     """What a worker needs for one episode (shared by the local and Spark engines)."""
     proc = episode.procedure
     prior = claims.get(proc.patient_ref or "", [])
     return EpisodeTask(
         episode_id=episode.episode_id,
-        documents=tuple((d.note_id, d.text, None if d.path is None else str(d.path), d.doc_type)
-                        for d in episode.documents),
-        billed_cpt=proc.billed_cpt, payer=_payer(episode, default_payer),
+        documents=tuple(
+            (d.note_id, d.text, None if d.path is None else str(d.path), d.doc_type)
+            for d in episode.documents
+        ),
+        billed_cpt=proc.billed_cpt,
+        payer=_payer(episode, default_payer),
         date_of_service=proc.date_of_service.isoformat() if proc.date_of_service else None,
         # Without a patient and a date the frequency limit cannot be judged (not_applicable).
         history=tuple((s.date_of_service, s.cpt, s.region) for s in prior)
-        if proc.patient_ref and proc.date_of_service else None,
+        if proc.patient_ref and proc.date_of_service
+        else None,
     )
 
 
-def _fields(analysis: NoteAnalysis | None, billed_cpt: str | None,
-            error: str | None = None) -> dict[str, Any]:
+def _fields(
+    analysis: NoteAnalysis | None, billed_cpt: str | None, error: str | None = None
+) -> dict[str, Any]:
     """Columns derived from an analysis (recomputed whenever the analysis changes)."""
     return {
         "suggested_codes": ",".join(analysis.billing.suggested_codes) if analysis else None,
@@ -100,13 +106,19 @@ def _fields(analysis: NoteAnalysis | None, billed_cpt: str | None,
 def result_row(episode: Episode, result: EpisodeResult) -> dict[str, Any]:
     """The stored row of one analyzed episode (shared by the local and Spark engines)."""
     proc = episode.procedure
-    analysis = (NoteAnalysis.model_validate_json(result.analysis_json)
-                if result.analysis_json else None)
+    analysis = (
+        NoteAnalysis.model_validate_json(result.analysis_json) if result.analysis_json else None
+    )
     return {
-        "episode_id": episode.episode_id, "patient_ref": proc.patient_ref,
+        "episode_id": episode.episode_id,
+        "patient_ref": proc.patient_ref,
         "date_of_service": proc.date_of_service.isoformat() if proc.date_of_service else None,
-        "provider": proc.provider, "site": proc.site, "payer": proc.payer,
-        "billed_cpt": proc.billed_cpt, "notes": result.notes, "error": result.error,
+        "provider": proc.provider,
+        "site": proc.site,
+        "payer": proc.payer,
+        "billed_cpt": proc.billed_cpt,
+        "notes": result.notes,
+        "error": result.error,
         **_fields(analysis, proc.billed_cpt, result.error),
     }
 
@@ -122,21 +134,30 @@ def _results(tasks: list[EpisodeTask], workers: int) -> Iterator[EpisodeResult]:
         yield from pool.imap_unordered(analyze_task, tasks, chunksize=chunksize)
 
 
-def frequency_pass(rows: list[dict[str, Any]], episodes: dict[str, Episode],
-                   claims: dict[str, list[PriorSession]],
-                   default_payer: str | None) -> list[dict[str, Any]]:
+def frequency_pass(
+    rows: list[dict[str, Any]],
+    episodes: dict[str, Episode],
+    claims: dict[str, list[PriorSession]],
+    default_payer: str | None,
+) -> list[dict[str, Any]]:
     """Pass 2: recompute findings with each patient's full session history.
 
     Updates `rows` in place and returns the changed columns (episode_id plus `_fields`) so a
     store can rewrite them; the Spark engine runs this same pass on its collected rows.
     """
-    analyses = {r["episode_id"]: NoteAnalysis.model_validate_json(r["analysis_json"])
-                for r in rows if r.get("analysis_json")}
+    analyses = {
+        r["episode_id"]: NoteAnalysis.model_validate_json(r["analysis_json"])
+        for r in rows
+        if r.get("analysis_json")
+    }
     sessions: dict[str, list[tuple[str, PriorSession]]] = {}
     for row in sorted(rows, key=lambda r: (r.get("date_of_service") or "", r["episode_id"])):
         analysis = analyses.get(row["episode_id"])
-        session = session_of(analysis, row.get("date_of_service"), row["episode_id"]) \
-            if analysis and row.get("patient_ref") else None
+        session = (
+            session_of(analysis, row.get("date_of_service"), row["episode_id"])
+            if analysis and row.get("patient_ref")
+            else None
+        )
         if session is not None:
             sessions.setdefault(row["patient_ref"], []).append((row["episode_id"], session))
     changed: list[dict[str, Any]] = []
@@ -144,11 +165,18 @@ def frequency_pass(rows: list[dict[str, Any]], episodes: dict[str, Episode],
         analysis = analyses.get(row["episode_id"])
         if analysis is None or not row.get("patient_ref") or not row.get("date_of_service"):
             continue
-        history = history_for(row["episode_id"], sessions.get(row["patient_ref"], []),
-                              claims.get(row["patient_ref"], []))
-        apply_requirements(analysis, payer=_payer(episodes[row["episode_id"]], default_payer),
-                           billed_cpt=row.get("billed_cpt"), history=history,
-                           date_of_service=row["date_of_service"])
+        history = history_for(
+            row["episode_id"],
+            sessions.get(row["patient_ref"], []),
+            claims.get(row["patient_ref"], []),
+        )
+        apply_requirements(
+            analysis,
+            payer=_payer(episodes[row["episode_id"]], default_payer),
+            billed_cpt=row.get("billed_cpt"),
+            history=history,
+            date_of_service=row["date_of_service"],
+        )
         values = _fields(analysis, row.get("billed_cpt"))
         if values["analysis_json"] != row["analysis_json"]:
             row.update(values)
@@ -156,8 +184,9 @@ def frequency_pass(rows: list[dict[str, Any]], episodes: dict[str, Episode],
     return changed
 
 
-def run_scan(options: ScanOptions, progress: Callable[[int, int], Progress] | None = None
-             ) -> ScanReport:
+def run_scan(
+    options: ScanOptions, progress: Callable[[int, int], Progress] | None = None
+) -> ScanReport:
     """Scan `options.source`; `progress(total_notes, episodes)` returns an advance callback."""
     started = time.perf_counter()
     if options.payer and not _has_policy(options.payer):
@@ -171,8 +200,9 @@ def run_scan(options: ScanOptions, progress: Callable[[int, int], Progress] | No
     store = ScanStore(url, options.table)
     try:
         done = store.done_ids()
-        todo = [episode_task(e, claims, options.payer)
-                for e in episodes if e.episode_id not in done]
+        todo = [
+            episode_task(e, claims, options.payer) for e in episodes if e.episode_id not in done
+        ]
         total_notes = sum(len(t.documents) for t in todo)
         advance = progress(total_notes, len(todo)) if progress else (lambda _n: None)
         analysed_notes = 0
@@ -187,19 +217,20 @@ def run_scan(options: ScanOptions, progress: Callable[[int, int], Progress] | No
     finally:
         store.dispose()
     summary = summarize(rows, notes=len(documents))
-    summary.update({
-        "resumed_episodes": len(episodes) - len(todo),
-        "analyzed_episodes": len(todo),
-        "analyzed_notes": analysed_notes,
-        "workers": options.workers,
-        "analysis_seconds": round(analysis_seconds, 3),
-        "notes_per_second": round(analysed_notes / analysis_seconds, 2) if analysed_notes else None,
-        "elapsed_seconds": round(time.perf_counter() - started, 3),
-    })
-    summary_path = options.out_dir / "summary.json"
-    worklist_path = options.out_dir / "worklist.csv"
-    write_summary(summary, summary_path)
-    write_worklist(rows, worklist_path)
+    summary.update(
+        {
+            "resumed_episodes": len(episodes) - len(todo),
+            "analyzed_episodes": len(todo),
+            "analyzed_notes": analysed_notes,
+            "workers": options.workers,
+            "analysis_seconds": round(analysis_seconds, 3),
+            "notes_per_second": round(analysed_notes / analysis_seconds, 2)
+            if analysed_notes
+            else None,
+            "elapsed_seconds": round(time.perf_counter() - started, 3),
+        }
+    )
+    summary_path, worklist_path = write_outputs(options.out_dir, summary, rows)
     return ScanReport(summary, summary_path, worklist_path, _safe_url(url))
 
 

@@ -34,8 +34,14 @@ def _date(value: str | None, where: str) -> date | None:
         raise _bad(where, "date_of_service must be YYYY-MM-DD") from exc
 
 
-def _row_document(row: dict[str, str | None], where: str, note_id: str, *,
-                  text: str | None = None, path: Path | None = None) -> ScanDocument:
+def _row_document(
+    row: dict[str, str | None],
+    where: str,
+    note_id: str,
+    *,
+    text: str | None = None,
+    path: Path | None = None,
+) -> ScanDocument:
     doc_type = (row.get("doc_type") or "procedure").strip().lower() or "procedure"
     if doc_type not in DOC_TYPES:
         raise _bad(where, f"doc_type must be one of {', '.join(DOC_TYPES)}")
@@ -45,9 +51,15 @@ def _row_document(row: dict[str, str | None], where: str, note_id: str, *,
         return value.strip() or None if isinstance(value, str) else None
 
     return ScanDocument(
-        note_id=note_id, text=text, path=path, patient_ref=opt("patient_ref"),
-        date_of_service=_date(row.get("date_of_service"), where), doc_type=doc_type,
-        provider=opt("provider"), site=opt("site"), payer=opt("payer"),
+        note_id=note_id,
+        text=text,
+        path=path,
+        patient_ref=opt("patient_ref"),
+        date_of_service=_date(row.get("date_of_service"), where),
+        doc_type=doc_type,
+        provider=opt("provider"),
+        site=opt("site"),
+        payer=opt("payer"),
         billed_cpt=opt("billed_cpt"),
     )
 
@@ -61,8 +73,9 @@ def _read_csv(path: Path) -> list[dict[str, str | None]]:
 
 
 def _from_folder(folder: Path) -> list[ScanDocument]:
-    files = sorted(p for p in folder.rglob("*")
-                   if p.is_file() and p.suffix.lower() in NOTE_SUFFIXES)
+    files = sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in NOTE_SUFFIXES
+    )
     by_name = {p.relative_to(folder).as_posix(): p for p in files}
     documents: list[ScanDocument] = []
     listed: set[str] = set()
@@ -80,8 +93,11 @@ def _from_folder(folder: Path) -> list[ScanDocument]:
             listed.add(name)
             documents.append(_row_document(row, where, name, path=by_name[name]))
     # Files the manifest does not list are each their own procedure episode.
-    documents += [ScanDocument(note_id=name, path=path)
-                  for name, path in by_name.items() if name not in listed]
+    documents += [
+        ScanDocument(note_id=name, path=path)
+        for name, path in by_name.items()
+        if name not in listed
+    ]
     return documents
 
 
@@ -101,8 +117,10 @@ def _table_rows(path: Path) -> Iterator[tuple[str, dict[str, str | None]]]:
                     raise _bad(f"{path.name} line {number}", "not a JSON object") from exc
                 if not isinstance(row, dict):
                     raise _bad(f"{path.name} line {number}", "not a JSON object")
-                yield f"{path.name} line {number}", {k: None if v is None else str(v)
-                                                     for k, v in row.items()}
+                yield (
+                    f"{path.name} line {number}",
+                    {k: None if v is None else str(v) for k, v in row.items()},
+                )
     except (OSError, UnicodeDecodeError) as exc:
         raise _bad(path.name, "not a readable UTF-8 JSON Lines file") from exc
 
@@ -131,9 +149,11 @@ def load_documents(source: Path) -> list[ScanDocument]:
         return load_fhir(source)
     if source.suffix.lower() in (".csv", ".jsonl", ".ndjson", ".json"):
         return _from_table(source)
-    raise EsicheckError(ErrorCode.E005_UNSUPPORTED_TYPE,
-                        f"{source.name}: scan input must be a folder, .csv, .jsonl, "
-                        "a FHIR Bundle (.json) or FHIR NDJSON")
+    raise EsicheckError(
+        ErrorCode.E005_UNSUPPORTED_TYPE,
+        f"{source.name}: scan input must be a folder, .csv, .jsonl, "
+        "a FHIR Bundle (.json) or FHIR NDJSON",
+    )
 
 
 def load_claims(path: Path) -> dict[str, list[PriorSession]]:
@@ -151,11 +171,17 @@ def load_claims(path: Path) -> dict[str, list[PriorSession]]:
                 f"{where}: needs patient_ref, date_of_service (YYYY-MM-DD), cpt[, region]",
             ) from exc
         if not patient or not cpt:
-            raise EsicheckError(ErrorCode.E012_BAD_HISTORY,
-                                f"{where}: patient_ref and cpt are required")
-        sessions.setdefault(patient, []).append(PriorSession(
-            date_of_service=day.isoformat(), cpt=cpt,
-            region=_claim_region(row.get("region"), cpt), source=path.name))
+            raise EsicheckError(
+                ErrorCode.E012_BAD_HISTORY, f"{where}: patient_ref and cpt are required"
+            )
+        sessions.setdefault(patient, []).append(
+            PriorSession(
+                date_of_service=day.isoformat(),
+                cpt=cpt,
+                region=_claim_region(row.get("region"), cpt),
+                source=path.name,
+            )
+        )
     return sessions
 
 
@@ -163,4 +189,3 @@ def _claim_region(value: str | None, cpt: str) -> str | None:
     value = (value or "").strip().lower()
     aliases = {"lumbosacral": "lumbar", "lumbar_sacral": "lumbar", "cervical_thoracic": "cervical"}
     return region_group(aliases.get(value, value) or None, cpt)
-

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from api.scan.episodes import group_episodes
-from api.scan.outputs import summarize, write_summary, write_worklist
+from api.scan.outputs import summarize, write_outputs
 from api.scan.records import EpisodeResult, EpisodeTask
 from api.scan.runner import ScanOptions, ScanReport, episode_task, frequency_pass, result_row
 from api.scan.sources import load_claims, load_documents
@@ -42,12 +42,19 @@ EPISODE_SCHEMA = "episode_id string, documents string, metadata string"
 RESULT_SCHEMA = "episode_id string, notes int, analysis_json string, error string"
 # The results table: column, pandas dtype (nullable), Spark type.
 RESULTS_COLUMNS = (
-    ("episode_id", "string", "string"), ("patient_ref", "string", "string"),
-    ("date_of_service", "string", "string"), ("provider", "string", "string"),
-    ("site", "string", "string"), ("payer", "string", "string"),
-    ("billed_cpt", "string", "string"), ("suggested_codes", "string", "string"),
-    ("supports_62323", "boolean", "boolean"), ("complete", "boolean", "boolean"),
-    ("priority", "Int32", "int"), ("notes", "Int32", "int"), ("error", "string", "string"),
+    ("episode_id", "string", "string"),
+    ("patient_ref", "string", "string"),
+    ("date_of_service", "string", "string"),
+    ("provider", "string", "string"),
+    ("site", "string", "string"),
+    ("payer", "string", "string"),
+    ("billed_cpt", "string", "string"),
+    ("suggested_codes", "string", "string"),
+    ("supports_62323", "boolean", "boolean"),
+    ("complete", "boolean", "boolean"),
+    ("priority", "Int32", "int"),
+    ("notes", "Int32", "int"),
+    ("error", "string", "string"),
     ("analysis_json", "string", "string"),
 )
 RESULTS_SCHEMA = ", ".join(f"{name} {spark_type}" for name, _, spark_type in RESULTS_COLUMNS)
@@ -68,11 +75,14 @@ def task_to_row(task: EpisodeTask) -> dict[str, str]:
     return {
         "episode_id": task.episode_id,
         "documents": json.dumps([list(d) for d in task.documents]),
-        "metadata": json.dumps({
-            "billed_cpt": task.billed_cpt, "payer": task.payer,
-            "date_of_service": task.date_of_service,
-            "history": None if task.history is None else [list(h) for h in task.history],
-        }),
+        "metadata": json.dumps(
+            {
+                "billed_cpt": task.billed_cpt,
+                "payer": task.payer,
+                "date_of_service": task.date_of_service,
+                "history": None if task.history is None else [list(h) for h in task.history],
+            }
+        ),
     }
 
 
@@ -83,7 +93,8 @@ def row_to_task(episode_id: str, documents: str, metadata: str) -> EpisodeTask:
     return EpisodeTask(
         episode_id=episode_id,
         documents=tuple(tuple(d) for d in json.loads(documents)),  # type: ignore[misc]
-        billed_cpt=meta["billed_cpt"], payer=meta["payer"],
+        billed_cpt=meta["billed_cpt"],
+        payer=meta["payer"],
         date_of_service=meta["date_of_service"],
         history=None if history is None else tuple(tuple(h) for h in history),  # type: ignore[misc]
     )
@@ -95,14 +106,18 @@ def analyze_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 
     get_pipeline()
     for batch in batches:
-        results = [analyze_task(row_to_task(r.episode_id, r.documents, r.metadata))
-                   for r in batch.itertuples(index=False)]
-        yield pd.DataFrame({
-            "episode_id": [r.episode_id for r in results],
-            "notes": pd.Series([r.notes for r in results], dtype="int32"),
-            "analysis_json": [r.analysis_json for r in results],
-            "error": [r.error for r in results],
-        })
+        results = [
+            analyze_task(row_to_task(r.episode_id, r.documents, r.metadata))
+            for r in batch.itertuples(index=False)
+        ]
+        yield pd.DataFrame(
+            {
+                "episode_id": [r.episode_id for r in results],
+                "notes": pd.Series([r.notes for r in results], dtype="int32"),
+                "analysis_json": [r.analysis_json for r in results],
+                "error": [r.error for r in results],
+            }
+        )
 
 
 def spark_session() -> SparkSession:
@@ -119,8 +134,11 @@ def spark_session() -> SparkSession:
     builder = SparkSession.builder.appName("esicheck-scan")
     if "PYSPARK_GATEWAY_PORT" not in os.environ:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = (builder.master("local[*]").config("spark.ui.enabled", "false")
-                   .config("spark.ui.showConsoleProgress", "false"))
+        builder = (
+            builder.master("local[*]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+        )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
@@ -132,15 +150,21 @@ def _analyze(spark: SparkSession, tasks: list[EpisodeTask]) -> list[EpisodeResul
     if not tasks:
         return []
     spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
-    episodes = pd.DataFrame([task_to_row(t) for t in tasks], columns=["episode_id", "documents",
-                                                                       "metadata"])
+    episodes = pd.DataFrame(
+        [task_to_row(t) for t in tasks], columns=["episode_id", "documents", "metadata"]
+    )
     partitions = max(1, min(len(tasks), spark.sparkContext.defaultParallelism * 4))
     frame = spark.createDataFrame(episodes, schema=EPISODE_SCHEMA).repartition(partitions)
     out = frame.mapInPandas(analyze_batches, schema=RESULT_SCHEMA).toPandas()
-    return [EpisodeResult(r.episode_id, int(r.notes),
-                          analysis_json=None if pd.isna(r.analysis_json) else r.analysis_json,
-                          error=None if pd.isna(r.error) else r.error)
-            for r in out.itertuples(index=False)]
+    return [
+        EpisodeResult(
+            r.episode_id,
+            int(r.notes),
+            analysis_json=None if pd.isna(r.analysis_json) else r.analysis_json,
+            error=None if pd.isna(r.error) else r.error,
+        )
+        for r in out.itertuples(index=False)
+    ]
 
 
 def _has_delta(spark: SparkSession) -> bool:
@@ -154,8 +178,10 @@ def write_results(spark: SparkSession, rows: list[dict[str, Any]], out_dir: Path
     """Write the rows as `results.parquet` (one file, from the driver) or a Delta table."""
     import pandas as pd
 
-    frame = pd.DataFrame(sorted(rows, key=lambda r: r["episode_id"]),
-                         columns=[name for name, _, _ in RESULTS_COLUMNS])
+    frame = pd.DataFrame(
+        sorted(rows, key=lambda r: r["episode_id"]),
+        columns=[name for name, _, _ in RESULTS_COLUMNS],
+    )
     frame = frame.astype({name: dtype for name, dtype, _ in RESULTS_COLUMNS})
     if _has_delta(spark):
         path = out_dir / "results.delta"
@@ -188,18 +214,19 @@ def run_spark_scan(options: ScanOptions, spark: SparkSession | None = None) -> S
     results_path = write_results(spark, rows, options.out_dir)
     analysed_notes = sum(r.notes for r in results)
     summary = summarize(rows, notes=len(documents))
-    summary.update({
-        "engine": "spark",
-        "resumed_episodes": 0,
-        "analyzed_episodes": len(tasks),
-        "analyzed_notes": analysed_notes,
-        "workers": spark.sparkContext.defaultParallelism,
-        "analysis_seconds": round(analysis_seconds, 3),
-        "notes_per_second": round(analysed_notes / analysis_seconds, 2) if analysed_notes else None,
-        "elapsed_seconds": round(time.perf_counter() - started, 3),
-    })
-    summary_path = options.out_dir / "summary.json"
-    worklist_path = options.out_dir / "worklist.csv"
-    write_summary(summary, summary_path)
-    write_worklist(rows, worklist_path)
+    summary.update(
+        {
+            "engine": "spark",
+            "resumed_episodes": 0,
+            "analyzed_episodes": len(tasks),
+            "analyzed_notes": analysed_notes,
+            "workers": spark.sparkContext.defaultParallelism,
+            "analysis_seconds": round(analysis_seconds, 3),
+            "notes_per_second": round(analysed_notes / analysis_seconds, 2)
+            if analysed_notes
+            else None,
+            "elapsed_seconds": round(time.perf_counter() - started, 3),
+        }
+    )
+    summary_path, worklist_path = write_outputs(options.out_dir, summary, rows)
     return ScanReport(summary, summary_path, worklist_path, str(results_path))

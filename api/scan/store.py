@@ -28,7 +28,8 @@ DEFAULT_TABLE = "scan_results"
 
 def results_table(metadata: MetaData, name: str = DEFAULT_TABLE) -> Table:
     return Table(
-        name, metadata,
+        name,
+        metadata,
         Column("episode_id", String(512), primary_key=True),
         Column("patient_ref", String(256)),
         Column("date_of_service", String(10)),
@@ -73,8 +74,11 @@ class ScanStore:
         """Insert one finished episode and commit; an id already present is left as it is."""
         dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(self.engine.dialect.name)
         if dialect is not None:
-            statement = dialect.insert(self.table).values(**row).on_conflict_do_nothing(
-                index_elements=["episode_id"])
+            statement = (
+                dialect.insert(self.table)
+                .values(**row)
+                .on_conflict_do_nothing(index_elements=["episode_id"])
+            )
         else:
             statement = insert(self.table).values(**row)
         with self.engine.begin() as conn:
@@ -87,8 +91,11 @@ class ScanStore:
         with self.engine.begin() as conn:
             for row in rows:
                 values = {k: v for k, v in row.items() if k != "episode_id"}
-                conn.execute(update(self.table)
-                             .where(self.table.c.episode_id == row["episode_id"]).values(**values))
+                conn.execute(
+                    update(self.table)
+                    .where(self.table.c.episode_id == row["episode_id"])
+                    .values(**values)
+                )
 
     def rows(self) -> Iterator[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -21,8 +21,9 @@ class Triage:
     queries: list[str]
 
 
-def triage(analysis: NoteAnalysis | None, billed_cpt: str | None,
-           error: str | None = None) -> Triage:
+def triage(
+    analysis: NoteAnalysis | None, billed_cpt: str | None, error: str | None = None
+) -> Triage:
     """Priority, a one-line reason, the deficient requirement ids and their physician queries."""
     if analysis is None:
         return Triage(2, f"not analyzed: {error or 'unknown error'}", [], [])
@@ -32,11 +33,16 @@ def triage(analysis: NoteAnalysis | None, billed_cpt: str | None,
     queries = [f.query for f in deficient if f.query]
     suggested = analysis.billing.suggested_codes
     if billed_cpt and billed_cpt not in suggested:
-        return Triage(1, f"billed {billed_cpt} not supported; suggested "
-                         f"{', '.join(suggested) or 'none'}", gaps, queries)
+        return Triage(
+            1,
+            f"billed {billed_cpt} not supported; suggested {', '.join(suggested) or 'none'}",
+            gaps,
+            queries,
+        )
     if not analysis.complete:
-        return Triage(2, f"incomplete: {', '.join(errors) or 'required items missing'}",
-                      gaps, queries)
+        return Triage(
+            2, f"incomplete: {', '.join(errors) or 'required items missing'}", gaps, queries
+        )
     warnings = [f.id for f in deficient] + [a.id for a in analysis.billing.alerts]
     if warnings:
         return Triage(3, f"warnings: {', '.join(dict.fromkeys(warnings))}", gaps, queries)

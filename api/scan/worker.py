@@ -29,15 +29,24 @@ def analyze_task(task: EpisodeTask) -> EpisodeResult:
 
     notes = len(task.documents)
     try:
-        documents = [Document(text if text is not None else read_note(Path(path or "")),
-                              name, doc_type)
-                     for name, text, path, doc_type in task.documents]
-        history = None if task.history is None else [
-            PriorSession(date_of_service=day, cpt=cpt, region=region)  # type: ignore[arg-type]
-            for day, cpt, region in task.history]
+        documents = [
+            Document(text if text is not None else read_note(Path(path or "")), name, doc_type)
+            for name, text, path, doc_type in task.documents
+        ]
+        history = (
+            None
+            if task.history is None
+            else [
+                PriorSession(date_of_service=day, cpt=cpt, region=region)  # type: ignore[arg-type]
+                for day, cpt, region in task.history
+            ]
+        )
         analysis = analyze_episode(
-            documents, note_id=task.episode_id, source=task.episode_id,
-            payer=task.payer, billed_cpt=task.billed_cpt,
+            documents,
+            note_id=task.episode_id,
+            source=task.episode_id,
+            payer=task.payer,
+            billed_cpt=task.billed_cpt,
             history=history,
             date_of_service=task.date_of_service,
         )

@@ -16,24 +16,9 @@ from nlp.models import (
     PostProcedure,
     PriorInjection,
 )
+from nlp.numbers import WORD_NUMBERS
 
-_WORD_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "several": 3,
-    "a few": 2,
-    "few": 2,
-}
+_WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2}
 _ICD10 = re.compile(r"(?<![\w.])([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})(?![\w.])")
 _PAIN_PATTERNS = [
     ("pain.slash10", re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10(?![\d/])")),

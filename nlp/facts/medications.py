@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from nlp.facts.view import NoteView, Target, cue
 from nlp.models import Dose, Medication
+from nlp.numbers import WORD_NUMBERS
 
 _EXCLUDED_SECTIONS = frozenset(
     {
@@ -107,22 +108,8 @@ def _near_amount(view: NoteView, target: Target) -> bool:
     return bool(QUANTITY.search(window))
 
 
-_WORD_VALUES = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
-
-
 def _number(raw: str) -> float:
-    return float(_WORD_VALUES.get(raw.lower(), raw))
+    return float(WORD_NUMBERS.get(raw.lower(), raw))
 
 
 def _unit(raw: str) -> str:
