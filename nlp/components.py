@@ -4,6 +4,7 @@ Rules are read from `patterns/` when the component is built, into fresh objects,
 pipelines never share mutable matcher state.
 """
 
+import re
 from bisect import bisect_right
 
 from medspacy.context import ConText, ConTextRule
@@ -21,6 +22,8 @@ from nlp.extensions import doc_text
 TARGET_GROUP = "esicheck_targets"
 # Real notes define a handful of abbreviations; past this many "(" the detector is skipped.
 MAX_PARENTHESES = 200
+# A short form in parentheses ("(ILESI)", "(TF ESI)", "(LOR)"): cheap pre-check before scispacy.
+_DEFINITION_CANDIDATE = re.compile(r"\(\s*[A-Za-z][A-Za-z0-9./& -]{0,10}[A-Za-z0-9]\s*\)")
 
 
 class SectionSpansSectionizer(Sectionizer):
@@ -169,9 +172,12 @@ class AbbreviationTargets:
         self._detector = AbbreviationDetector(nlp)
 
     def __call__(self, doc: Doc) -> Doc:
-        parentheses = doc_text(doc).count("(")
+        text = doc_text(doc)
+        parentheses = text.count("(")
         if not parentheses or parentheses > MAX_PARENTHESES:
             return doc  # scispacy's detector is super-linear in the number of candidates
+        if not _DEFINITION_CANDIDATE.search(text):
+            return doc  # no "(ABBR)" anywhere: nothing for the detector to define
         doc = self._detector(doc)
         if not doc._.abbreviations:
             return doc

@@ -6,6 +6,7 @@ sentence boundaries come from `esicheck_sentences`, which is ~25x cheaper.
 
 from __future__ import annotations
 
+import gc
 from functools import lru_cache
 
 import spacy
@@ -42,5 +43,12 @@ def build_pipeline() -> Language:
 
 @lru_cache(maxsize=1)
 def get_pipeline() -> Language:
-    """The process-wide pipeline, built once on first use (never at import time)."""
-    return build_pipeline()
+    """The process-wide pipeline, built once on first use (never at import time).
+
+    The pipeline's rule objects live for the whole process: moving them out of the garbage
+    collector's generations (`gc.freeze`) keeps collections from rescanning them per note.
+    """
+    nlp = build_pipeline()
+    gc.collect()
+    gc.freeze()
+    return nlp
