@@ -44,9 +44,12 @@ def _facts(view: NoteView, doc_type: str, analysis: NoteAnalysis) -> None:
     medications = extract_medications(view)
     analysis.medications = medications
     analysis.procedure = extract_procedure(view, medications)
-    if analysis.procedure.contrast.status != "used":
-        # "contrast" named only to say it was not given (or an allergy) is not a medication.
-        analysis.medications = [m for m in medications if m.role != "contrast"]
+    # Unnamed contrast ("dye", "contrast") is recorded in procedure.contrast, not as a drug;
+    # contrast named only to say it was not given (or an allergy) is not a medication either.
+    used = analysis.procedure.contrast.status == "used"
+    analysis.medications = [
+        m for m in medications if m.role != "contrast" or (used and m.name != "iodinated contrast")
+    ]
     analysis.consent = clinical.consent(view)
     analysis.pain_scores = clinical.pain_scores(view, doc_type)
     analysis.functional_scores = clinical.functional_scores(view, doc_type)

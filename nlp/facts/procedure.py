@@ -224,8 +224,10 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
         if re.search(r"(?:\[\s?\]|\u2610)\s*$", view.text[max(0, start - 6) : start]):
             continue  # "[ ] Bilateral": an option not chosen
         after = view.text[match.end() : match.end() + 40]
-        if cue("laterality_noise_after").search(after):
-            continue
+        if cue("laterality_noise_after").search(after) or cue("laterality_anatomy_after").search(
+            view.text[match.end() : match.end() + 60]
+        ):
+            continue  # "left S1 radiculopathy", "bilat L5 roots": anatomy, not the side injected
         word = (match.group(1) or match.group(2)).lower().rstrip(".")
         if word == "midline":
             if not cue("procedure_cue").search(view.sentence_text(start)):
