@@ -17,7 +17,6 @@ PROCEDURE_TARGET = 0.95
 # Measured below target on 2026-11-26 (test split): regression floors, not goals.
 BELOW_TARGET = {
     "procedure.contrast.reason": 0.83,
-    "procedure.contrast.status": 0.94,
     "procedure.levels": 0.94,
 }
 
@@ -37,10 +36,18 @@ def test_corpus_size():
 @pytest.mark.parametrize(
     "field",
     [
-        "procedure.is_epidural_injection", "procedure.procedure_type", "procedure.region",
-        "procedure.approach", "procedure.levels", "procedure.laterality", "procedure.guidance",
-        "procedure.contrast.status", "procedure.contrast.reason", "procedure.catheter",
-        "procedure.neurolytic", "procedure.stated_codes",
+        "procedure.is_epidural_injection",
+        "procedure.procedure_type",
+        "procedure.region",
+        "procedure.approach",
+        "procedure.levels",
+        "procedure.laterality",
+        "procedure.guidance",
+        "procedure.contrast.status",
+        "procedure.contrast.reason",
+        "procedure.catheter",
+        "procedure.neurolytic",
+        "procedure.stated_codes",
     ],
 )
 def test_procedure_field_f1(result, field):

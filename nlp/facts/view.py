@@ -60,6 +60,16 @@ _PROCEDURE_WORK = re.compile(
     re.I,
 )
 _LINE_WINDOW = 300
+_LABEL_LINE = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9 /()&.'-]{0,40}?[ \t]*:{1,2}(?:[ \t]|$)")
+
+
+def _next_line_is_label(text: str, line_end: int, end: int) -> bool:
+    """The line after a field is another "Label: value" field of a template."""
+    if line_end >= end:
+        return False
+    return bool(_LABEL_LINE.match(text, line_end + 1, min(end, line_end + 60)))
+
+
 _UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
 _CHECKED_ANSWER = re.compile(
     r"\s*:?\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|y|n)\b",
@@ -131,6 +141,11 @@ class NoteView:
             colon = header.find(":")
             inline = colon >= 0 and header[colon + 1 :].strip(" :\t") != ""
             short_label = colon >= 0 and len(header[:colon].strip(" -*>#\t")) <= 4
+            if inline and _next_line_is_label(text, line_end, end):
+                # Template fields ("Indication:: ...\nGuidance:: ...") end with their line.
+                bounded.append((start, line_end, category))
+                bounded.append((line_end, end, None))
+                continue
             if inline and (category in _FIELD_SECTIONS or short_label):
                 field_end = self._field_end(line_end, end, len(header))
                 if field_end is not None:
