@@ -469,7 +469,14 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
     mentions flagged historical, ESI mentions in background sections written in the past
     ("had two L4-5 ESIs in 2023"), "repeat"/"second" before today's ESI, and any ESI a
     supporting document (H&P, progress note) describes as done."""
-    anchors = [t for t in view.targets_of("PRIOR_INJ") if not t.hypothetical and not t.negated]
+    anchors = []
+    for target in view.targets_of("PRIOR_INJ"):
+        if target.hypothetical or target.negated:
+            continue
+        sentence = view.sentence_text(target.start)
+        if cue("other_procedure").search(sentence) and not cue("epidural_word").search(sentence):
+            continue  # "prior injections" of facets or an RFA are not prior epidurals
+        anchors.append(target)
     esi_words = [
         t for t in view.targets_of("PROC_TYPE") if t.value == "epidural_steroid_injection"
     ] + view.targets_of("APPROACH")
