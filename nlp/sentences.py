@@ -18,7 +18,7 @@ from nlp.extensions import doc_text
 # A line start after a line break; a lower-case continuation of an unfinished line is a wrap.
 _LINE_START = re.compile(r"\n([ \t]*\n)?[ \t\r\f\v]*(?=\S)")
 # Terminal punctuation then a capital or digit: a new sentence inside a paragraph.
-_PUNCT_START = re.compile(r"[.?!;][ \t]+(?=[A-Z0-9(\[])")
+_PUNCT_START = re.compile(r"(?<![.])[.?!;][ \t]+(?=[A-Z0-9(\[])")  # not dot leaders "..... 2 mL"
 MAX_SENTENCE_TOKENS = 200
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|pt|st|no|fig|lt|rt)|\b[A-Z])\.$", re.IGNORECASE

@@ -35,8 +35,8 @@ QUANTITY = re.compile(
 )
 FRACTION = re.compile(r"(?<![\w.])(1/\d{1,2})(?:th|nd|rd|st)?(?:\s*(?:%|percent|strength))?", re.I)
 _GLUE = re.compile(
-    r"^[\s,]*(?:of|\(|\)|preservative[- ]free|pf|mpf|plain|sterile|with|w/)?\s*"
-    r"(?:\d+(?:\.\d+)?\s*%\s*)?(?:preservative[- ]free\s*|pf\s*|mpf\s*)?$",
+    r"^(?:[\s,]*(?:of|\(|\)|preservative[- ]free|pf|mpf|plain|sterile|with|w/|"
+    r"\d+(?:\.\d+)?\s*%))*[\s,]*$",
     re.I,
 )
 
