@@ -17,16 +17,40 @@ from api.cli import app
 from api.generate import generate_notes
 
 runner = CliRunner()
-GOLD_KEYS = {"note_id", "style", "covers", "procedure", "medications", "consent", "pain_scores",
-             "diagnosis_categories", "conservative_care", "imaging_correlation",
-             "post_procedure", "prior_injection", "billing"}
-PROCEDURE_KEYS = {"is_epidural_injection", "procedure_type", "region", "approach", "levels",
-                  "laterality", "guidance", "contrast", "catheter", "neurolytic", "stated_codes"}
+GOLD_KEYS = {
+    "note_id",
+    "style",
+    "covers",
+    "procedure",
+    "medications",
+    "consent",
+    "pain_scores",
+    "diagnosis_categories",
+    "conservative_care",
+    "imaging_correlation",
+    "post_procedure",
+    "prior_injection",
+    "billing",
+}
+PROCEDURE_KEYS = {
+    "is_epidural_injection",
+    "procedure_type",
+    "region",
+    "approach",
+    "levels",
+    "laterality",
+    "guidance",
+    "contrast",
+    "catheter",
+    "neurolytic",
+    "stated_codes",
+}
 
 
 def _generate(out: Path, n: int = 5, seed: int = 7) -> None:
-    result = runner.invoke(app, ["corpus", "generate", "--n", str(n), "--seed", str(seed),
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["corpus", "generate", "--n", str(n), "--seed", str(seed), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -75,24 +99,41 @@ def test_generated_notes_vary_and_have_realistic_length() -> None:
 def test_bench_smoke_reports_every_measure(tmp_path: Path, fmt: str) -> None:
     _generate(tmp_path, n=5)
     out = tmp_path / "results.json"
-    result = runner.invoke(app, ["bench", "--notes", str(tmp_path / "notes"), "--repeat", "1",
-                                 "--n-process", "1", "--latency-runs", "3", "--format", fmt,
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "bench",
+            "--notes",
+            str(tmp_path / "notes"),
+            "--repeat",
+            "1",
+            "--n-process",
+            "1",
+            "--latency-runs",
+            "3",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["notes"]["count"] == 5 and data["notes"]["tokens"] > 0
     for key in ("tokenizer", "medspacy_default", "esicheck_analyze"):
         assert data[key]["notes_per_s"] > 0 and data[key]["tokens_per_s"] > 0
     assert all(value > 0 for value in data["ratios"].values())
-    assert all(data["build"][k] > 0 for k in ("import_s", "build_s", "import_plus_build_s",
-                                               "peak_rss_mb"))
+    assert all(
+        data["build"][k] > 0 for k in ("import_s", "build_s", "import_plus_build_s", "peak_rss_mb")
+    )
     assert data["latency"]["p50_ms"] > 0 and data["latency"]["p99_ms"] >= data["latency"]["p50_ms"]
     assert data["memory"]["peak_rss_mb"] > 0
     assert data["multiprocess"] is None
 
 
 def test_bench_rejects_a_missing_notes_folder(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["bench", "--notes", str(tmp_path / "nope"),
-                                 "--out", str(tmp_path / "r.json")])
+    result = runner.invoke(
+        app, ["bench", "--notes", str(tmp_path / "nope"), "--out", str(tmp_path / "r.json")]
+    )
     assert result.exit_code == 2
     assert not (tmp_path / "r.json").exists()

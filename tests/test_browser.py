@@ -25,18 +25,28 @@ import pytest
 from tests.test_reports import NOTE
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 STARTUP_SECONDS = 90
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium is not installed (Debian package 'chromium')"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium is not installed (Debian package 'chromium')",
+    ),
 ]
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="the python 'playwright' package is not installed")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the python 'playwright' package is not installed"
+)
 
 
 def _esicheck() -> list[str]:
@@ -71,14 +81,23 @@ def service(tmp_path_factory) -> Iterator[tuple[str, str]]:
     """(base URL, API key) of a served app on a free loopback port with a fresh SQLite db."""
     folder = tmp_path_factory.mktemp("serve")
     env = {**os.environ, "ESICHECK_DATABASE_URL": f"sqlite:///{folder / 'esicheck.sqlite'}"}
-    key = subprocess.run([*_esicheck(), "keys", "create", "--name", "browser"], env=env,
-                         cwd=folder, check=True, capture_output=True, text=True,
-                         timeout=120).stdout.strip()
+    key = subprocess.run(
+        [*_esicheck(), "keys", "create", "--name", "browser"],
+        env=env,
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout.strip()
     port = _free_port()
-    process = subprocess.Popen([*_esicheck(), "serve", "--port", str(port),
-                                "--log-level", "warning"],
-                               env=env, cwd=folder, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*_esicheck(), "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process)
@@ -120,14 +139,18 @@ class Console:
 
 def _post(base: str, key: str, body: dict) -> dict:
     request = urllib.request.Request(
-        f"{base}/v1/analyses", data=json.dumps(body).encode("utf-8"), method="POST",
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        f"{base}/v1/analyses",
+        data=json.dumps(body).encode("utf-8"),
+        method="POST",
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
 
-def test_upload_page_shows_findings_with_highlighted_evidence(service, browser,
-                                                               tmp_path: Path) -> None:
+def test_upload_page_shows_findings_with_highlighted_evidence(
+    service, browser, tmp_path: Path
+) -> None:
     base, key = service
     page = browser.new_page(viewport={"width": 1200, "height": 1600})
     console = Console(page)
@@ -151,11 +174,24 @@ def test_upload_page_shows_findings_with_highlighted_evidence(service, browser,
 
 def test_note_and_quality_report_pages_render_cleanly(service, browser, tmp_path: Path) -> None:
     base, key = service
-    ids = [_post(base, key, {"text": NOTE, "note_id": f"b-{month}", "provider": "Dr A",
-                             "site": "North", "date_of_service": f"2026-{month:02d}-10"})["id"]
-           for month in (1, 2)]
-    context = browser.new_context(viewport={"width": 1200, "height": 1600},
-                                  extra_http_headers={"Authorization": f"Bearer {key}"})
+    ids = [
+        _post(
+            base,
+            key,
+            {
+                "text": NOTE,
+                "note_id": f"b-{month}",
+                "provider": "Dr A",
+                "site": "North",
+                "date_of_service": f"2026-{month:02d}-10",
+            },
+        )["id"]
+        for month in (1, 2)
+    ]
+    context = browser.new_context(
+        viewport={"width": 1200, "height": 1600},
+        extra_http_headers={"Authorization": f"Bearer {key}"},
+    )
     try:
         page = context.new_page()
         console = Console(page)

@@ -33,10 +33,19 @@ _register_modules()
 
 def _requests(headers: dict[str, str]) -> list[tuple[str, str, dict]]:
     """(method, path, httpx/TestClient kwargs): one good note and many ways to fail with one."""
-    docref = {"resourceType": "DocumentReference", "status": "current",
-              "subject": {"reference": f"Patient/{CANARY}"},
-              "content": [{"attachment": {"contentType": "text/plain",
-                                          "data": base64.b64encode(NOTE.encode()).decode()}}]}
+    docref = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "subject": {"reference": f"Patient/{CANARY}"},
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain",
+                    "data": base64.b64encode(NOTE.encode()).decode(),
+                }
+            }
+        ],
+    }
     json_ct = {**headers, "Content-Type": "application/json"}
     return [
         ("POST", "/v1/analyses", {"json": {"text": NOTE, "note_id": "canary-1"}}),
@@ -45,19 +54,28 @@ def _requests(headers: dict[str, str]) -> list[tuple[str, str, dict]]:
         ("POST", "/v1/analyses", {"json": {"text": NOTE * 400}}),
         ("POST", "/v1/analyses", {"json": {"text": NOTE, "note_id": CANARY * 20}}),
         ("POST", "/v1/analyses", {"content": f'{{"text": "{CANARY}'.encode(), "headers": json_ct}),
-        ("POST", "/v1/analyses", {"content": NOTE.encode(),
-                                  "headers": {**headers, "Content-Type": "text/plain"}}),
+        (
+            "POST",
+            "/v1/analyses",
+            {"content": NOTE.encode(), "headers": {**headers, "Content-Type": "text/plain"}},
+        ),
         ("POST", "/v1/analyses", {"files": {"file": ("n.txt", NOTE.encode("latin-1") + b"\xff")}}),
         ("POST", "/v1/analyses", {"files": {"file": ("n.pdf", NOTE.encode())}}),
         ("POST", "/v1/analyses", {"files": {"file": ("n.docx", NOTE.encode())}}),
-        ("POST", "/v1/analyses", {"files": {"file": ("n.txt", NOTE.encode())},
-                                  "data": {"note_id": CANARY * 20}}),
+        (
+            "POST",
+            "/v1/analyses",
+            {"files": {"file": ("n.txt", NOTE.encode())}, "data": {"note_id": CANARY * 20}},
+        ),
         ("POST", "/v1/fhir/DocumentReference", {"json": docref}),
         ("POST", "/v1/fhir/DocumentReference", {"json": {**docref, "resourceType": CANARY}}),
         ("POST", "/v1/fhir/DocumentReference", {"json": {**docref, "date": CANARY}}),
         ("POST", "/v1/fhir/DocumentReference", {"json": {**docref, "id": CANARY * 20}}),
-        ("POST", "/v1/fhir/DocumentReference", {"content": f'{{"x": "{CANARY}'.encode(),
-                                                "headers": json_ct}),
+        (
+            "POST",
+            "/v1/fhir/DocumentReference",
+            {"content": f'{{"x": "{CANARY}'.encode(), "headers": json_ct},
+        ),
         ("GET", "/v1/analyses", {"params": {"patient_ref": CANARY, "from": CANARY}}),
         ("GET", f"/v1/analyses/{CANARY}", {}),
         ("DELETE", f"/v1/analyses/{CANARY}", {}),
@@ -83,8 +101,13 @@ def _assert_errors_clean(answers: list[tuple[int, str]]) -> None:
 
 @pytest.fixture
 def api(tmp_path, nlp):
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'canary.sqlite'}",
-                              max_text_chars=20_000, max_upload_bytes=64 * 1024))
+    app = create_app(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'canary.sqlite'}",
+            max_text_chars=20_000,
+            max_upload_bytes=64 * 1024,
+        )
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         with app.state.sessions() as session:
             repo = Repository(session)
@@ -115,8 +138,11 @@ def test_unexpected_error_under_uvicorn_leaks_no_trace(api, capfd, caplog, monke
 
     monkeypatch.setattr(service, "_analyze", explode)
     caplog.set_level(logging.DEBUG)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="debug",
-                                           access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="debug", access_log=False, lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -125,8 +151,12 @@ def test_unexpected_error_under_uvicorn_leaks_no_trace(api, capfd, caplog, monke
             assert time.monotonic() < deadline and thread.is_alive()
             time.sleep(0.05)
         port = server.servers[0].sockets[0].getsockname()[1]
-        response = httpx.post(f"http://127.0.0.1:{port}/v1/analyses", headers=headers,
-                              json={"text": NOTE, "note_id": "boom"}, timeout=30)
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/v1/analyses",
+            headers=headers,
+            json={"text": NOTE, "note_id": "boom"},
+            timeout=30,
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -138,8 +168,9 @@ def test_unexpected_error_under_uvicorn_leaks_no_trace(api, capfd, caplog, monke
 
 
 def test_esicheck_serve_stderr_never_contains_note_text(tmp_path):
-    with served(tmp_path, env={"ESICHECK_MAX_TEXT_CHARS": "20000",
-                               "ESICHECK_MAX_UPLOAD_BYTES": "65536"}) as service:
+    with served(
+        tmp_path, env={"ESICHECK_MAX_TEXT_CHARS": "20000", "ESICHECK_MAX_UPLOAD_BYTES": "65536"}
+    ) as service:
         with httpx.Client(base_url=service.url, timeout=60) as client:
             headers = {"Authorization": f"Bearer {service.key}"}
             _assert_errors_clean(_send_all(client, headers))
@@ -168,8 +199,9 @@ def test_cli_analyze_and_scan_errors_never_contain_note_text(tmp_path):
     assert result.exit_code == 2 and "E012" in result.stderr
     assert CANARY not in result.stderr + result.stdout
 
-    result = runner.invoke(cli_app, ["scan", str(tmp_path / "notes"), "--out",
-                                     str(tmp_path / "out")])
+    result = runner.invoke(
+        cli_app, ["scan", str(tmp_path / "notes"), "--out", str(tmp_path / "out")]
+    )
     assert CANARY not in result.stderr + result.stdout
     table = tmp_path / "bad.csv"
     table.write_text(f"note_id,body\n1,{CANARY}\n", encoding="utf-8")  # no text column
@@ -185,7 +217,8 @@ def test_unreadable_pdf_header_is_not_logged(tmp_path):
 
     pdf = tmp_path / "note.pdf"
     pdf.write_bytes(NOTE.replace("PATIENT: ", "").encode())  # starts with the canary
-    result = subprocess.run([esicheck_command(), "analyze", str(pdf)], capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [esicheck_command(), "analyze", str(pdf)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 2 and "E006" in result.stderr
     assert CANARY[:5] not in result.stderr + result.stdout

@@ -23,23 +23,73 @@ from hypothesis import strategies as st
 from nlp import NoteAnalysis, analyze
 from nlp.errors import ErrorCode, InputError
 
-CORPUS_NOTE = (Path(__file__).resolve().parents[1] / "corpus" / "notes" / "dev" / "dev-001.txt")
+CORPUS_NOTE = Path(__file__).resolve().parents[1] / "corpus" / "notes" / "dev" / "dev-001.txt"
 VALIDATOR = jsonschema.Draft202012Validator(NoteAnalysis.model_json_schema())
 # Fragments that make the extractors fire, so generated notes carry evidence to check.
 FRAGMENTS = [
-    "PROCEDURE:", "DESCRIPTION OF PROCEDURE:", "INDICATIONS:", "CONSENT:", "POST-PROCEDURE:",
-    "Left", "right", "bilateral", "L4-5", "L5-S1", "L3 to L5", "C7-T1", "interlaminar",
-    "caudal", "transforaminal", "epidural steroid injection", "under fluoroscopic guidance",
-    "ultrasound", "Omnipaque 240, 2 mL", "no contrast was used due to allergy",
-    "Depo-Medrol 80 mg", "Kenalog 40mg", "dexamethasone 10 mg", "lidocaine 1% 3 mL",
-    "saline 2 mL", "phenol", "radiculopathy", "spinal stenosis", "axial low back pain",
-    "physical therapy for 8 weeks", "MRI shows disc herniation", "pain 7/10", "VAS 3/10",
-    "ODI 40%", "informed consent was obtained", "no complications", "not", "denies",
-    "history of", "___", "***", "[ ]", "CPT 62323", "62321", "80mg", "\n", "\n\n", ". ", ", ",
-    "1.", "-", "é", "中文", "🙂", "\t", "\u200b", "\u00a0", "ﬁ",
+    "PROCEDURE:",
+    "DESCRIPTION OF PROCEDURE:",
+    "INDICATIONS:",
+    "CONSENT:",
+    "POST-PROCEDURE:",
+    "Left",
+    "right",
+    "bilateral",
+    "L4-5",
+    "L5-S1",
+    "L3 to L5",
+    "C7-T1",
+    "interlaminar",
+    "caudal",
+    "transforaminal",
+    "epidural steroid injection",
+    "under fluoroscopic guidance",
+    "ultrasound",
+    "Omnipaque 240, 2 mL",
+    "no contrast was used due to allergy",
+    "Depo-Medrol 80 mg",
+    "Kenalog 40mg",
+    "dexamethasone 10 mg",
+    "lidocaine 1% 3 mL",
+    "saline 2 mL",
+    "phenol",
+    "radiculopathy",
+    "spinal stenosis",
+    "axial low back pain",
+    "physical therapy for 8 weeks",
+    "MRI shows disc herniation",
+    "pain 7/10",
+    "VAS 3/10",
+    "ODI 40%",
+    "informed consent was obtained",
+    "no complications",
+    "not",
+    "denies",
+    "history of",
+    "___",
+    "***",
+    "[ ]",
+    "CPT 62323",
+    "62321",
+    "80mg",
+    "\n",
+    "\n\n",
+    ". ",
+    ", ",
+    "1.",
+    "-",
+    "é",
+    "中文",
+    "🙂",
+    "\t",
+    "\u200b",
+    "\u00a0",
+    "ﬁ",
 ]
 clinical_text = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), min_size=1, max_size=60,
+    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)),
+    min_size=1,
+    max_size=60,
 ).map(" ".join)
 any_text = st.one_of(st.text(max_size=2000), clinical_text)
 
@@ -67,7 +117,7 @@ def _check(text: str, nlp) -> dict | None:
     VALIDATOR.validate(dumped)
     for span in _evidence(dumped):
         assert 0 <= span["start"] <= span["end"] <= len(text)
-        assert text[span["start"]:span["end"]] == span["text"], span
+        assert text[span["start"] : span["end"]] == span["text"], span
     return dumped
 
 
@@ -136,8 +186,16 @@ _CHILD = textwrap.dedent("""
         analyze(text, nlp=nlp)
         print(json.dumps([unit, time.perf_counter() - started]), flush=True)
 """)
-PATHOLOGICAL = [("1", 100_000), ("/", 100_000), ("L4-", 100_000), (" " * 99 + "x", 100_000),
-                ("-", 100_000), (".", 100_000), ("a:b_", 100_000), ("_ " * 3, 100_000)]
+PATHOLOGICAL = [
+    ("1", 100_000),
+    ("/", 100_000),
+    ("L4-", 100_000),
+    (" " * 99 + "x", 100_000),
+    ("-", 100_000),
+    (".", 100_000),
+    ("a:b_", 100_000),
+    ("_ " * 3, 100_000),
+]
 # Inputs that were super-linear before the bounded tokenizer, sentence-scoped ConText and
 # windowed look-ups: long punctuation runs and thousands of mentions in one sentence.
 QUADRATIC = [(":", 100_000), ("(", 100_000), ("L4-5, ", 100_000), ("7/10 ", 100_000)]
@@ -145,8 +203,9 @@ QUADRATIC = [(":", 100_000), ("(", 100_000), ("L4-5, ", 100_000), ("7/10 ", 100_
 
 def _run_bounded(cases: list[tuple[str, int]]) -> dict[str, float]:
     """{unit: seconds} for each case; raises AssertionError when one exceeds the bound."""
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, json.dumps(cases)],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, json.dumps(cases)], stdout=subprocess.PIPE, text=True
+    )
     times: dict[str, float] = {}
     try:
         assert child.stdout is not None

@@ -34,14 +34,23 @@ def api_db(tmp_path: Path) -> str:
     with Session(engine) as session:
         for row in FIXTURE:
             analysis = row["analysis"]
-            session.add(AnalysisRow(
-                id=row["id"], note_id=row["id"], text_sha256="0" * 64, note_text=NOTE_TEXT,
-                provider=row["provider"], site=row["site"], payer=row["payer"],
-                date_of_service=row["date_of_service"], billed_cpt=row["billed_cpt"],
-                complete=analysis["complete"],
-                supports_62323=analysis["billing"]["supports_62323"],
-                suggested_codes=",".join(analysis["billing"]["suggested_codes"]),
-                analysis_json=_analysis_json(row)))
+            session.add(
+                AnalysisRow(
+                    id=row["id"],
+                    note_id=row["id"],
+                    text_sha256="0" * 64,
+                    note_text=NOTE_TEXT,
+                    provider=row["provider"],
+                    site=row["site"],
+                    payer=row["payer"],
+                    date_of_service=row["date_of_service"],
+                    billed_cpt=row["billed_cpt"],
+                    complete=analysis["complete"],
+                    supports_62323=analysis["billing"]["supports_62323"],
+                    suggested_codes=",".join(analysis["billing"]["suggested_codes"]),
+                    analysis_json=_analysis_json(row),
+                )
+            )
         session.commit()
     engine.dispose()
     return url
@@ -54,12 +63,28 @@ def scan_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     store = ScanStore(f"sqlite:///{folder / 'results.sqlite'}")
     for row in FIXTURE:
-        store.add({"episode_id": row["id"], "provider": row["provider"], "site": row["site"],
-                   "payer": row["payer"], "date_of_service": row["date_of_service"],
-                   "billed_cpt": row["billed_cpt"], "priority": 1, "notes": 1,
-                   "analysis_json": _analysis_json(row)})
-    store.add({"episode_id": "broken", "date_of_service": "2026-01-15", "priority": 0,
-               "notes": 1, "error": "[E001] empty"})
+        store.add(
+            {
+                "episode_id": row["id"],
+                "provider": row["provider"],
+                "site": row["site"],
+                "payer": row["payer"],
+                "date_of_service": row["date_of_service"],
+                "billed_cpt": row["billed_cpt"],
+                "priority": 1,
+                "notes": 1,
+                "analysis_json": _analysis_json(row),
+            }
+        )
+    store.add(
+        {
+            "episode_id": "broken",
+            "date_of_service": "2026-01-15",
+            "priority": 0,
+            "notes": 1,
+            "error": "[E001] empty",
+        }
+    )
     store.dispose()
     return folder
 
@@ -92,15 +117,17 @@ def test_db_api_store_gives_the_fixture_numbers(api_db: str, tmp_path: Path) -> 
 
 
 def test_db_api_store_period_and_breakdown(api_db: str, tmp_path: Path) -> None:
-    data = _json_report(tmp_path, "--db", api_db, "--from", "2026-01-20", "--to", "2026-02-25",
-                        "--by", "provider")
+    data = _json_report(
+        tmp_path, "--db", api_db, "--from", "2026-01-20", "--to", "2026-02-25", "--by", "provider"
+    )
     assert _overall(data) == (3, 0.3333, 0.6667)
     assert list(data["breakdowns"]) == ["provider"]
     assert {r["key"]: r["n"] for r in data["breakdowns"]["provider"]} == {"A": 1, "B": 2}
 
 
 def test_scan_folder_gives_the_same_numbers_and_leaves_out_failed_episodes(
-        scan_dir: Path, tmp_path: Path) -> None:
+    scan_dir: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "report.json"
     result = _report("--scan", str(scan_dir), "--format", "json", "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -108,12 +135,16 @@ def test_scan_folder_gives_the_same_numbers_and_leaves_out_failed_episodes(
     data = json.loads(out.read_text(encoding="utf-8"))
     assert _overall(data) == (5, 0.4, 0.6)
     assert {r["key"]: r["n"] for r in data["breakdowns"]["month"]} == {
-        "2026-01": 2, "2026-02": 2, "2026-03": 1}
+        "2026-01": 2,
+        "2026-02": 2,
+        "2026-03": 1,
+    }
 
 
 def test_db_url_of_scan_results_is_detected(scan_dir: Path, tmp_path: Path) -> None:
-    data = _json_report(tmp_path, "--db", f"sqlite:///{scan_dir / 'results.sqlite'}",
-                        "--to", "2026-01-31")
+    data = _json_report(
+        tmp_path, "--db", f"sqlite:///{scan_dir / 'results.sqlite'}", "--to", "2026-01-31"
+    )
     assert _overall(data) == (2, 0.5, 1.0)
 
 
@@ -159,16 +190,20 @@ def test_scan_note_pages_highlight_evidence_with_notes_source(nlp, tmp_path: Pat
     assert '<div class="note"' not in bare and "note text was not stored" in bare
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ([], "exactly one of --analyses, --db or --scan"),
-    (["--db", "sqlite:///x.sqlite", "--scan", "y"], "exactly one of"),
-    (["--db", "sqlite:////nonexistent/x.sqlite"], "[E009]"),
-    (["--scan", "/nonexistent-folder"], "[E009]"),
-    (["--db", "DB", "--from", "2026-03-01", "--to", "2026-02-01"], "--from is after --to"),
-    (["--db", "DB", "--table", "nope"], "no table named 'nope'"),
-])
-def test_bad_sources_are_coded_errors(api_db: str, tmp_path: Path, args: list[str],
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "exactly one of --analyses, --db or --scan"),
+        (["--db", "sqlite:///x.sqlite", "--scan", "y"], "exactly one of"),
+        (["--db", "sqlite:////nonexistent/x.sqlite"], "[E009]"),
+        (["--scan", "/nonexistent-folder"], "[E009]"),
+        (["--db", "DB", "--from", "2026-03-01", "--to", "2026-02-01"], "--from is after --to"),
+        (["--db", "DB", "--table", "nope"], "no table named 'nope'"),
+    ],
+)
+def test_bad_sources_are_coded_errors(
+    api_db: str, tmp_path: Path, args: list[str], message: str
+) -> None:
     args = [api_db if a == "DB" else a for a in args]
     result = _report(*args, "--out", str(tmp_path / "r.html"))
     assert result.exit_code == 2

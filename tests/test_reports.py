@@ -98,9 +98,13 @@ def test_note_page_is_self_contained(note_analysis: NoteAnalysis) -> None:
 def test_crossing_and_out_of_range_spans_never_break_the_text() -> None:
     text = "abc <def> & ghi"
     spans = [(0, 7, "a"), (4, 12, "b"), (4, 12, "c"), (5, 6, "d"), (10, 15, "e"), (3, 99, "bad")]
-    analysis = NoteAnalysis(procedure=Procedure(evidence={
-        label: [Evidence(start=s, end=e, text=text[s:e], rule="r")] for s, e, label in spans
-    }))
+    analysis = NoteAnalysis(
+        procedure=Procedure(
+            evidence={
+                label: [Evidence(start=s, end=e, text=text[s:e], rule="r")] for s, e, label in spans
+            }
+        )
+    )
     page = render_note_page(analysis, {"n": text})
     assert _note_blocks(page) == [text]
     block = re.search(r'<div class="note"[^>]*>(.*?)</div>', page, re.S).group(1)
@@ -121,32 +125,104 @@ def test_episode_page_shows_each_document_with_its_evidence() -> None:
 _CITE = Citation(source="Test policy", section="s1")
 
 
-def _record(rid: str, provider: str, site: str | None, payer: str | None, day: str | None,
-            billed: str | None, complete: bool, codes: list[str],
-            statuses: dict[str, str]) -> dict:
-    findings = [Finding(id=req, title=req.title(), status=status, severity="error",
-                        message=f"{req} {status}", citation=_CITE, profile="cpt-62323")
-                for req, status in statuses.items()]
-    analysis = NoteAnalysis(profile="cpt-62323", profile_version="t", requirements=findings,
-                            complete=complete,
-                            billing=Billing(suggested_codes=codes,
-                                            supports_62323="62323" in codes))
-    return {"id": rid, "analysis": analysis.model_dump(), "provider": provider, "site": site,
-            "payer": payer, "date_of_service": day, "billed_cpt": billed,
-            "report_url": f"notes/{rid}.html"}
+def _record(
+    rid: str,
+    provider: str,
+    site: str | None,
+    payer: str | None,
+    day: str | None,
+    billed: str | None,
+    complete: bool,
+    codes: list[str],
+    statuses: dict[str, str],
+) -> dict:
+    findings = [
+        Finding(
+            id=req,
+            title=req.title(),
+            status=status,
+            severity="error",
+            message=f"{req} {status}",
+            citation=_CITE,
+            profile="cpt-62323",
+        )
+        for req, status in statuses.items()
+    ]
+    analysis = NoteAnalysis(
+        profile="cpt-62323",
+        profile_version="t",
+        requirements=findings,
+        complete=complete,
+        billing=Billing(suggested_codes=codes, supports_62323="62323" in codes),
+    )
+    return {
+        "id": rid,
+        "analysis": analysis.model_dump(),
+        "provider": provider,
+        "site": site,
+        "payer": payer,
+        "date_of_service": day,
+        "billed_cpt": billed,
+        "report_url": f"notes/{rid}.html",
+    }
 
 
 FIXTURE = [
-    _record("r1", "A", "North", "medicare", "2026-01-10", "62323", True, ["62323"],
-            {"consent": "met", "imaging": "met", "prior_response": "not_applicable"}),
-    _record("r2", "A", "South", "medicare", "2026-01-20", "62323", False, ["62323"],
-            {"consent": "missing", "imaging": "met", "prior_response": "not_applicable"}),
-    _record("r3", "B", "North", "aetna", "2026-02-05", "62323", False, ["62321"],
-            {"consent": "missing", "imaging": "not_applicable", "prior_response": "missing"}),
-    _record("r4", "B", "North", "aetna", "2026-02-25", "62321", True, ["62323"],
-            {"consent": "met", "imaging": "met", "prior_response": "met"}),
-    _record("r5", "C", None, None, "2026-03-03", None, False, [],
-            {"consent": "met", "imaging": "missing"}),
+    _record(
+        "r1",
+        "A",
+        "North",
+        "medicare",
+        "2026-01-10",
+        "62323",
+        True,
+        ["62323"],
+        {"consent": "met", "imaging": "met", "prior_response": "not_applicable"},
+    ),
+    _record(
+        "r2",
+        "A",
+        "South",
+        "medicare",
+        "2026-01-20",
+        "62323",
+        False,
+        ["62323"],
+        {"consent": "missing", "imaging": "met", "prior_response": "not_applicable"},
+    ),
+    _record(
+        "r3",
+        "B",
+        "North",
+        "aetna",
+        "2026-02-05",
+        "62323",
+        False,
+        ["62321"],
+        {"consent": "missing", "imaging": "not_applicable", "prior_response": "missing"},
+    ),
+    _record(
+        "r4",
+        "B",
+        "North",
+        "aetna",
+        "2026-02-25",
+        "62321",
+        True,
+        ["62323"],
+        {"consent": "met", "imaging": "met", "prior_response": "met"},
+    ),
+    _record(
+        "r5",
+        "C",
+        None,
+        None,
+        "2026-03-03",
+        None,
+        False,
+        [],
+        {"consent": "met", "imaging": "missing"},
+    ),
 ]
 
 
@@ -172,7 +248,10 @@ def test_completeness_rate_per_requirement(records: list[Record]) -> None:
 def test_top_deficiencies_ranked_with_examples(records: list[Record]) -> None:
     top = build_report(records).top_deficiencies
     assert [(d["id"], d["count"]) for d in top] == [
-        ("consent", 2), ("imaging", 1), ("prior_response", 1)]
+        ("consent", 2),
+        ("imaging", 1),
+        ("prior_response", 1),
+    ]
     assert [e["id"] for e in top[0]["examples"]] == ["r2", "r3"]
 
 
@@ -184,12 +263,21 @@ def test_code_mismatches_are_billed_codes_not_suggested(records: list[Record]) -
 def test_breakdowns_by_provider_site_payer_month(records: list[Record]) -> None:
     b = build_report(records).breakdowns
     assert _rows(b["provider"]) == {"A": (2, 0.5, 1.0), "B": (2, 0.5, 0.5), "C": (1, 0.0, 0.0)}
-    assert _rows(b["site"]) == {"North": (3, 0.6667, 0.6667), "South": (1, 0.0, 1.0),
-                                "(unknown)": (1, 0.0, 0.0)}
-    assert _rows(b["payer"]) == {"aetna": (2, 0.5, 0.5), "medicare": (2, 0.5, 1.0),
-                                 "(unknown)": (1, 0.0, 0.0)}
-    assert _rows(b["month"]) == {"2026-01": (2, 0.5, 1.0), "2026-02": (2, 0.5, 0.5),
-                                 "2026-03": (1, 0.0, 0.0)}
+    assert _rows(b["site"]) == {
+        "North": (3, 0.6667, 0.6667),
+        "South": (1, 0.0, 1.0),
+        "(unknown)": (1, 0.0, 0.0),
+    }
+    assert _rows(b["payer"]) == {
+        "aetna": (2, 0.5, 0.5),
+        "medicare": (2, 0.5, 1.0),
+        "(unknown)": (1, 0.0, 0.0),
+    }
+    assert _rows(b["month"]) == {
+        "2026-01": (2, 0.5, 1.0),
+        "2026-02": (2, 0.5, 0.5),
+        "2026-03": (1, 0.0, 0.0),
+    }
 
 
 def test_date_filter_is_inclusive(records: list[Record]) -> None:
@@ -251,8 +339,20 @@ def test_cli_writes_each_format(analyses_file: Path, tmp_path: Path, fmt: str) -
 
 def test_cli_filters_dates_and_breakdown(analyses_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    result = _run("--analyses", str(analyses_file), "--from", "2026-02-01", "--to", "2026-02-28",
-                  "--by", "payer", "--format", "json", "--out", str(out))
+    result = _run(
+        "--analyses",
+        str(analyses_file),
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-02-28",
+        "--by",
+        "payer",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert data["n_notes"] == 2 and list(data["breakdowns"]) == ["payer"]
@@ -272,15 +372,28 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
-def test_pages_render_in_headless_chromium(note_analysis: NoteAnalysis, records: list[Record],
-                                           tmp_path: Path) -> None:
-    pages = {"note": render_note_page(note_analysis, {"note-1.txt": NOTE}),
-             "report": to_html(build_report(records), records)}
+def test_pages_render_in_headless_chromium(
+    note_analysis: NoteAnalysis, records: list[Record], tmp_path: Path
+) -> None:
+    pages = {
+        "note": render_note_page(note_analysis, {"note-1.txt": NOTE}),
+        "report": to_html(build_report(records), records),
+    }
     for name, page in pages.items():
         source, shot = tmp_path / f"{name}.html", tmp_path / f"{name}.png"
         source.write_text(page, encoding="utf-8")
-        subprocess.run([str(CHROMIUM), "--headless",
-                        "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
-                        "--window-size=1200,1600", source.as_uri()],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--screenshot={shot}",
+                "--window-size=1200,1600",
+                source.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         assert shot.stat().st_size > 1000

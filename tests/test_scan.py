@@ -25,8 +25,16 @@ from nlp.pipeline import get_pipeline
 
 ESICHECK = Path("/work/venv/bin/esicheck")
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-MANIFEST_COLUMNS = ["file", "patient_ref", "date_of_service", "doc_type", "provider", "site",
-                    "payer", "billed_cpt"]
+MANIFEST_COLUMNS = [
+    "file",
+    "patient_ref",
+    "date_of_service",
+    "doc_type",
+    "provider",
+    "site",
+    "payer",
+    "billed_cpt",
+]
 
 NOTE = """PROCEDURE NOTE
 PROCEDURE: {side}{level} interlaminar epidural steroid injection under fluoroscopic guidance.
@@ -80,8 +88,10 @@ def _worklist(out: Path) -> list[dict[str, str]]:
 
 def _analyses(out: Path) -> dict[str, dict]:
     with sqlite3.connect(out / "results.sqlite") as conn:
-        return {row[0]: json.loads(row[1]) for row in
-                conn.execute("select episode_id, analysis_json from scan_results")}
+        return {
+            row[0]: json.loads(row[1])
+            for row in conn.execute("select episode_id, analysis_json from scan_results")
+        }
 
 
 def _status(analysis: dict, requirement: str) -> str:
@@ -90,23 +100,48 @@ def _status(analysis: dict, requirement: str) -> str:
 
 # -- episodes --------------------------------------------------------------------------------
 
+
 def _episode_folder(folder: Path) -> None:
     (folder / "proc.txt").write_text(note(), encoding="utf-8")
     for name in ("hp_inside.txt", "hp_outside.txt", "hp_other_patient.txt", "consult.txt"):
         (folder / name).write_text(H_AND_P, encoding="utf-8")
     (folder / "unlisted.txt").write_text(note(), encoding="utf-8")
-    _write_manifest(folder, [
-        {"file": "proc.txt", "patient_ref": "P1", "date_of_service": "2025-03-01",
-         "doc_type": "procedure", "billed_cpt": "62323"},
-        {"file": "hp_inside.txt", "patient_ref": "P1", "date_of_service": "2024-12-01",
-         "doc_type": "h_and_p"},  # 90 days before: inside the window
-        {"file": "hp_outside.txt", "patient_ref": "P1", "date_of_service": "2024-11-30",
-         "doc_type": "h_and_p"},  # 91 days before
-        {"file": "consult.txt", "patient_ref": "P1", "date_of_service": "2025-03-02",
-         "doc_type": "consult"},  # after the procedure
-        {"file": "hp_other_patient.txt", "patient_ref": "P2", "date_of_service": "2025-02-01",
-         "doc_type": "h_and_p"},
-    ])
+    _write_manifest(
+        folder,
+        [
+            {
+                "file": "proc.txt",
+                "patient_ref": "P1",
+                "date_of_service": "2025-03-01",
+                "doc_type": "procedure",
+                "billed_cpt": "62323",
+            },
+            {
+                "file": "hp_inside.txt",
+                "patient_ref": "P1",
+                "date_of_service": "2024-12-01",
+                "doc_type": "h_and_p",
+            },  # 90 days before: inside the window
+            {
+                "file": "hp_outside.txt",
+                "patient_ref": "P1",
+                "date_of_service": "2024-11-30",
+                "doc_type": "h_and_p",
+            },  # 91 days before
+            {
+                "file": "consult.txt",
+                "patient_ref": "P1",
+                "date_of_service": "2025-03-02",
+                "doc_type": "consult",
+            },  # after the procedure
+            {
+                "file": "hp_other_patient.txt",
+                "patient_ref": "P2",
+                "date_of_service": "2025-02-01",
+                "doc_type": "h_and_p",
+            },
+        ],
+    )
 
 
 def test_episode_takes_supporting_notes_inside_the_lookback_window(tmp_path: Path) -> None:
@@ -133,10 +168,18 @@ def test_scan_analyzes_the_episode_with_its_supporting_note(tmp_path: Path) -> N
 
 # -- frequency ---------------------------------------------------------------------------------
 
+
 def _sessions(patient: str, days: list[str], region: str = "lumbar") -> list[dict[str, str]]:
-    return [{"note_id": f"{patient}-{region}-{day}", "patient_ref": patient,
-             "date_of_service": day, "doc_type": "procedure", "text": note(region)}
-            for day in days]
+    return [
+        {
+            "note_id": f"{patient}-{region}-{day}",
+            "patient_ref": patient,
+            "date_of_service": day,
+            "doc_type": "procedure",
+            "text": note(region),
+        }
+        for day in days
+    ]
 
 
 FIVE_IN_A_YEAR = ["2024-01-10", "2024-03-01", "2024-05-01", "2024-08-01", "2024-11-01"]
@@ -144,9 +187,13 @@ TWELVE_MONTHS_APART = ["2024-01-10", "2024-03-01", "2024-05-01", "2024-08-01", "
 
 
 def _frequency_rows() -> list[dict[str, str]]:
-    rows = (_sessions("A", FIVE_IN_A_YEAR) + _sessions("B", TWELVE_MONTHS_APART)
-            + _sessions("C", FIVE_IN_A_YEAR[:3]) + _sessions("C", FIVE_IN_A_YEAR[3:], "cervical")
-            + _sessions("D", ["2024-11-01"]))
+    rows = (
+        _sessions("A", FIVE_IN_A_YEAR)
+        + _sessions("B", TWELVE_MONTHS_APART)
+        + _sessions("C", FIVE_IN_A_YEAR[:3])
+        + _sessions("C", FIVE_IN_A_YEAR[3:], "cervical")
+        + _sessions("D", ["2024-11-01"])
+    )
     return rows[::-1]  # input order must not matter: the window is by date
 
 
@@ -154,9 +201,11 @@ def test_fifth_session_in_twelve_months_is_not_met_and_regions_count_apart(tmp_p
     table = tmp_path / "notes.csv"
     _write_table(table, _frequency_rows())
     claims = tmp_path / "claims.csv"
-    claims.write_text("patient_ref,date_of_service,cpt,region\n"
-                      + "".join(f"D,2024-0{m}-15,62323,lumbar\n" for m in (2, 4, 6, 8)),
-                      encoding="utf-8")
+    claims.write_text(
+        "patient_ref,date_of_service,cpt,region\n"
+        + "".join(f"D,2024-0{m}-15,62323,lumbar\n" for m in (2, 4, 6, 8)),
+        encoding="utf-8",
+    )
     run_scan(ScanOptions(source=table, out_dir=tmp_path / "out", history=claims))
     analyses = _analyses(tmp_path / "out")
     freq = {eid: _status(a, "frequency_limit") for eid, a in analyses.items()}
@@ -175,21 +224,52 @@ def test_fifth_session_in_twelve_months_is_not_met_and_regions_count_apart(tmp_p
 
 # -- input formats and the worklist -------------------------------------------------------------
 
+
 def _mixed_rows() -> list[dict[str, str]]:
     return [
-        {"note_id": "clean", "patient_ref": "P1", "date_of_service": "2025-01-02",
-         "doc_type": "procedure", "billed_cpt": "62323", "text": note()},
-        {"note_id": "wrong-code", "patient_ref": "P2", "date_of_service": "2025-01-03",
-         "doc_type": "procedure", "billed_cpt": "62321", "text": note()},
-        {"note_id": "warning", "patient_ref": "P3", "date_of_service": "2025-01-04",
-         "doc_type": "procedure", "billed_cpt": "62323",
-         "text": note(side="", steroid="Dexamethasone 30 mg")},
-        {"note_id": "incomplete", "patient_ref": "P4", "date_of_service": "2025-01-05",
-         "doc_type": "procedure", "text": note().replace("CONSENT: Risks, benefits and "
-                                                         "alternatives were discussed. Written "
-                                                         "informed consent was signed.\n", "")},
-        {"note_id": "empty", "patient_ref": "P5", "date_of_service": "2025-01-06",
-         "doc_type": "procedure", "text": "   "},
+        {
+            "note_id": "clean",
+            "patient_ref": "P1",
+            "date_of_service": "2025-01-02",
+            "doc_type": "procedure",
+            "billed_cpt": "62323",
+            "text": note(),
+        },
+        {
+            "note_id": "wrong-code",
+            "patient_ref": "P2",
+            "date_of_service": "2025-01-03",
+            "doc_type": "procedure",
+            "billed_cpt": "62321",
+            "text": note(),
+        },
+        {
+            "note_id": "warning",
+            "patient_ref": "P3",
+            "date_of_service": "2025-01-04",
+            "doc_type": "procedure",
+            "billed_cpt": "62323",
+            "text": note(side="", steroid="Dexamethasone 30 mg"),
+        },
+        {
+            "note_id": "incomplete",
+            "patient_ref": "P4",
+            "date_of_service": "2025-01-05",
+            "doc_type": "procedure",
+            "text": note().replace(
+                "CONSENT: Risks, benefits and "
+                "alternatives were discussed. Written "
+                "informed consent was signed.\n",
+                "",
+            ),
+        },
+        {
+            "note_id": "empty",
+            "patient_ref": "P5",
+            "date_of_service": "2025-01-06",
+            "doc_type": "procedure",
+            "text": "   ",
+        },
     ]
 
 
@@ -202,8 +282,12 @@ def test_table_input_gives_a_worklist_sorted_by_priority(tmp_path: Path, suffix:
     assert result.exit_code == 0, result.output
     rows = _worklist(out)
     assert [(r["episode_id"], r["priority"]) for r in rows] == [
-        ("wrong-code", "1"), ("incomplete", "2"), ("empty", "2"), ("warning", "3"),
-        ("clean", "4")]
+        ("wrong-code", "1"),
+        ("incomplete", "2"),
+        ("empty", "2"),
+        ("warning", "3"),
+        ("clean", "4"),
+    ]
     by_id = {r["episode_id"]: r for r in rows}
     assert by_id["wrong-code"]["reason"].startswith("billed 62321 not supported")
     assert by_id["wrong-code"]["suggested_codes"] == "62323"
@@ -229,6 +313,7 @@ def test_table_without_text_column_is_a_coded_error(tmp_path: Path) -> None:
 
 # -- resume --------------------------------------------------------------------------------------
 
+
 def _row_count(db: Path) -> int:
     if not db.exists():
         return 0
@@ -244,8 +329,9 @@ def test_scan_killed_with_sigkill_resumes_without_duplicates(tmp_path: Path) -> 
     folder, out = tmp_path / "notes", tmp_path / "out"
     folder.mkdir()
     for i in range(60):
-        (folder / f"n{i:03d}.txt").write_text(note("lumbar" if i % 2 else "cervical"),
-                                             encoding="utf-8")
+        (folder / f"n{i:03d}.txt").write_text(
+            note("lumbar" if i % 2 else "cervical"), encoding="utf-8"
+        )
     db = out / "results.sqlite"
     command = [str(ESICHECK), "scan", str(folder), "--out", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -268,17 +354,21 @@ def test_scan_killed_with_sigkill_resumes_without_duplicates(tmp_path: Path) -> 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------
 
+
 def _postgres_reason() -> str | None:
     try:
         import psycopg
     except ImportError:
         return "psycopg is not installed"
     try:
-        psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres",
-                        connect_timeout=2).close()
+        psycopg.connect(
+            "host=127.0.0.1 port=5432 dbname=test user=postgres", connect_timeout=2
+        ).close()
     except psycopg.Error as exc:
-        return ("PostgreSQL at 127.0.0.1:5432 (db test, user postgres) unreachable: "
-                f"{type(exc).__name__}")
+        return (
+            "PostgreSQL at 127.0.0.1:5432 (db test, user postgres) unreachable: "
+            f"{type(exc).__name__}"
+        )
     return None
 
 
@@ -294,12 +384,24 @@ def test_results_go_to_postgresql_with_db(tmp_path: Path) -> None:
     engine = create_engine(PG_URL)
     try:
         for _ in range(2):  # the second run resumes: nothing is inserted twice
-            result = CliRunner().invoke(app, ["scan", str(source), "--out", str(tmp_path / "out"),
-                                              "--db", PG_URL, "--table", table])
+            result = CliRunner().invoke(
+                app,
+                [
+                    "scan",
+                    str(source),
+                    "--out",
+                    str(tmp_path / "out"),
+                    "--db",
+                    PG_URL,
+                    "--table",
+                    table,
+                ],
+            )
             assert result.exit_code == 0, result.output
         with engine.connect() as conn:
-            rows = conn.execute(text(f"select episode_id, billed_cpt, priority from {table} "
-                                     "order by episode_id")).all()
+            rows = conn.execute(
+                text(f"select episode_id, billed_cpt, priority from {table} order by episode_id")
+            ).all()
         assert [tuple(r) for r in rows] == [("clean", "62323", 4), ("wrong-code", "62321", 1)]
         assert not (tmp_path / "out" / "results.sqlite").exists()
     finally:
@@ -329,7 +431,16 @@ def test_worker_pool_gives_the_same_results_as_one_process(tmp_path: Path) -> No
 
 def test_frequency_is_not_applicable_without_a_patient(tmp_path: Path) -> None:
     table = tmp_path / "notes.csv"
-    _write_table(table, [{"note_id": "n1", "date_of_service": "2025-01-02",
-                          "doc_type": "procedure", "text": note()}])
+    _write_table(
+        table,
+        [
+            {
+                "note_id": "n1",
+                "date_of_service": "2025-01-02",
+                "doc_type": "procedure",
+                "text": note(),
+            }
+        ],
+    )
     run_scan(ScanOptions(source=table, out_dir=tmp_path / "out"))
     assert _status(_analyses(tmp_path / "out")["n1"], "frequency_limit") == "not_applicable"

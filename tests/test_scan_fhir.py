@@ -41,20 +41,38 @@ def _pdf(lines: list[str]) -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-            ).encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
     return out
 
 
-def doc_ref(doc_id: str, text: str | bytes, *, loinc: str | None = None, where: str = "type",
-            status: str = "current", when: str | None = "2025-03-01T09:30:00-05:00",
-            period_start: str | None = None, patient: str | None = "Patient/P1",
-            author: str | None = "Dr. Rivera", content_type: str = "text/plain") -> dict[str, Any]:
+def doc_ref(
+    doc_id: str,
+    text: str | bytes,
+    *,
+    loinc: str | None = None,
+    where: str = "type",
+    status: str = "current",
+    when: str | None = "2025-03-01T09:30:00-05:00",
+    period_start: str | None = None,
+    patient: str | None = "Patient/P1",
+    author: str | None = "Dr. Rivera",
+    content_type: str = "text/plain",
+) -> dict[str, Any]:
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     resource: dict[str, Any] = {
-        "resourceType": "DocumentReference", "id": doc_id, "status": status,
-        "content": [{"attachment": {"contentType": content_type,
-                                    "data": base64.b64encode(data).decode("ascii")}}],
+        "resourceType": "DocumentReference",
+        "id": doc_id,
+        "status": status,
+        "content": [
+            {
+                "attachment": {
+                    "contentType": content_type,
+                    "data": base64.b64encode(data).decode("ascii"),
+                }
+            }
+        ],
     }
     if loinc:
         concept = {"coding": [{"system": LOINC, "code": loinc}]}
@@ -75,20 +93,32 @@ def _resources() -> list[dict[str, Any]]:
         doc_ref("proc-1", note(), loinc="28570-0"),
         # The H&P is dated by its encounter period only (no `date`): still joins the episode.
         doc_ref("hp-1", H_AND_P, loinc="34117-2", when=None, period_start="2025-02-01"),
-        doc_ref("consult-1", H_AND_P, loinc="11488-4", where="category",
-                when="2025-01-15T08:00:00Z", author=None),
+        doc_ref(
+            "consult-1",
+            H_AND_P,
+            loinc="11488-4",
+            where="category",
+            when="2025-01-15T08:00:00Z",
+            author=None,
+        ),
         doc_ref("progress-1", H_AND_P, loinc="11506-3", when="2025-01-20T08:00:00Z"),
         doc_ref("withdrawn", note(), status="entered-in-error"),
-        doc_ref("pdf-1", _pdf(["PROCEDURE NOTE", "Caudal epidural under fluoroscopy."]),
-                content_type="application/pdf", patient="Patient/P2"),
+        doc_ref(
+            "pdf-1",
+            _pdf(["PROCEDURE NOTE", "Caudal epidural under fluoroscopy."]),
+            content_type="application/pdf",
+            patient="Patient/P2",
+        ),
         {"resourceType": "Patient", "id": "P1"},
     ]
 
 
 def _bundle(path: Path, resources: list[dict[str, Any]]) -> Path:
-    bundle = {"resourceType": "Bundle", "type": "collection",
-              "entry": [{"fullUrl": f"urn:uuid:{i}", "resource": r}
-                        for i, r in enumerate(resources)]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": f"urn:uuid:{i}", "resource": r} for i, r in enumerate(resources)],
+    }
     path.write_text(json.dumps(bundle, indent=1), encoding="utf-8")
     return path
 
@@ -104,10 +134,16 @@ def test_fhir_metadata_maps_to_scan_documents(tmp_path: Path, writer, name: str)
     assert list(documents) == ["proc-1", "hp-1", "consult-1", "progress-1", "pdf-1"]
     proc = documents["proc-1"]
     assert (proc.patient_ref, proc.date_of_service, proc.doc_type, proc.provider) == (
-        "Patient/P1", date(2025, 3, 1), "procedure", "Dr. Rivera")
+        "Patient/P1",
+        date(2025, 3, 1),
+        "procedure",
+        "Dr. Rivera",
+    )
     assert proc.text == note()
     assert (documents["hp-1"].doc_type, documents["hp-1"].date_of_service) == (
-        "h_and_p", date(2025, 2, 1))
+        "h_and_p",
+        date(2025, 2, 1),
+    )
     assert documents["consult-1"].doc_type == "consult"
     assert documents["consult-1"].provider is None
     assert documents["progress-1"].doc_type == "progress"
@@ -122,9 +158,13 @@ def test_scan_of_a_bundle_builds_episodes_from_document_references(tmp_path: Pat
     result = CliRunner().invoke(app, ["scan", str(source), "--out", str(out)])
     assert result.exit_code == 0, result.output
     with sqlite3.connect(out / "results.sqlite") as conn:
-        rows = {r[0]: r[1:] for r in conn.execute(
-            "select episode_id, patient_ref, date_of_service, provider, analysis_json "
-            "from scan_results")}
+        rows = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "select episode_id, patient_ref, date_of_service, provider, analysis_json "
+                "from scan_results"
+            )
+        }
     assert set(rows) == {"proc-1", "pdf-1"}
     patient, day, provider, analysis = rows["proc-1"]
     assert (patient, day, provider) == ("Patient/P1", "2025-03-01", "Dr. Rivera")
@@ -144,32 +184,49 @@ def _attachment(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 BROKEN = {
-    "status": (lambda r: r.update(status="final"),
-               "[E013] {where}: status: must be one of current, superseded, entered-in-error"),
-    "url only": (lambda r: r["content"][0].update(attachment={
-        "contentType": "text/plain", "url": "https://example.org/note.txt"}),
+    "status": (
+        lambda r: r.update(status="final"),
+        "[E013] {where}: status: must be one of current, superseded, entered-in-error",
+    ),
+    "url only": (
+        lambda r: r["content"][0].update(
+            attachment={"contentType": "text/plain", "url": "https://example.org/note.txt"}
+        ),
         "[E013] {where}: content[0].attachment.data: base64 data is required "
-        "(attachment URLs are not fetched)"),
-    "bad base64": (lambda r: _attachment(r).update(data="bm90 IGJhc2U2NA=="),
-                   "[E013] {where}: content[0].attachment.data: not valid base64"),
-    "content type": (lambda r: _attachment(r).update(contentType="text/html"),
-                     "[E005] {where}: content[0].attachment.contentType: must be text/plain "
-                     "or application/pdf"),
-    "no content": (lambda r: r.update(content=[]),
-                   "[E013] {where}: content: a non-empty array is required"),
+        "(attachment URLs are not fetched)",
+    ),
+    "bad base64": (
+        lambda r: _attachment(r).update(data="bm90 IGJhc2U2NA=="),
+        "[E013] {where}: content[0].attachment.data: not valid base64",
+    ),
+    "content type": (
+        lambda r: _attachment(r).update(contentType="text/html"),
+        "[E005] {where}: content[0].attachment.contentType: must be text/plain or application/pdf",
+    ),
+    "no content": (
+        lambda r: r.update(content=[]),
+        "[E013] {where}: content: a non-empty array is required",
+    ),
     "date": (lambda r: r.update(date="03/01/2025"), "[E013] {where}: date: invalid"),
-    "partial date": (lambda r: (r.pop("date"), r.update(context={"period": {"start": "2025-03"}})),
-                     "[E013] {where}: context.period.start: a full date (YYYY-MM-DD) is "
-                     "required"),
+    "partial date": (
+        lambda r: (r.pop("date"), r.update(context={"period": {"start": "2025-03"}})),
+        "[E013] {where}: context.period.start: a full date (YYYY-MM-DD) is required",
+    ),
     "duplicate id": (lambda r: r.update(id="ok"), "[E013] {where}: id: appears twice"),
 }
 
 
 @pytest.mark.parametrize("case", list(BROKEN))
-@pytest.mark.parametrize("writer, name, where", [(_bundle, "bundle.json", "bundle.json entry[1]"),
-                                                 (_ndjson, "docs.ndjson", "docs.ndjson line 2")])
+@pytest.mark.parametrize(
+    "writer, name, where",
+    [
+        (_bundle, "bundle.json", "bundle.json entry[1]"),
+        (_ndjson, "docs.ndjson", "docs.ndjson line 2"),
+    ],
+)
 def test_bad_document_reference_is_a_coded_error_naming_the_field(
-        tmp_path: Path, writer, name: str, where: str, case: str) -> None:
+    tmp_path: Path, writer, name: str, where: str, case: str
+) -> None:
     change, expected = BROKEN[case]
     source = writer(tmp_path / name, _broken(change))
     result = CliRunner().invoke(app, ["scan", str(source), "--out", str(tmp_path / "out")])

@@ -33,26 +33,39 @@ def spark() -> Iterator[Any]:
 
     # Python workers must run this interpreter, the one esicheck is installed in.
     os.environ["PYSPARK_PYTHON"] = sys.executable
-    session = (SparkSession.builder.master("local[2]").appName("esicheck-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .getOrCreate())
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("esicheck-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
 
 
 def _input(tmp_path: Path) -> tuple[Path, Path]:
-    rows = [*_mixed_rows(), *_frequency_rows(),
-            {"note_id": "hp-P1", "patient_ref": "P1", "date_of_service": "2024-12-20",
-             "doc_type": "h_and_p", "text": H_AND_P}]
+    rows = [
+        *_mixed_rows(),
+        *_frequency_rows(),
+        {
+            "note_id": "hp-P1",
+            "patient_ref": "P1",
+            "date_of_service": "2024-12-20",
+            "doc_type": "h_and_p",
+            "text": H_AND_P,
+        },
+    ]
     table = tmp_path / "notes.jsonl"
     _write_table(table, rows)
     claims = tmp_path / "claims.csv"
-    claims.write_text("patient_ref,date_of_service,cpt,region\n"
-                      + "".join(f"D,2024-0{m}-15,62323,lumbar\n" for m in (2, 4, 6, 8)),
-                      encoding="utf-8")
+    claims.write_text(
+        "patient_ref,date_of_service,cpt,region\n"
+        + "".join(f"D,2024-0{m}-15,62323,lumbar\n" for m in (2, 4, 6, 8)),
+        encoding="utf-8",
+    )
     return table, claims
 
 
@@ -61,11 +74,17 @@ def _per_episode(rows: list[dict[str, Any]]) -> dict[str, tuple]:
     out = {}
     for row in rows:
         analysis = json.loads(row["analysis_json"]) if row["analysis_json"] else None
-        statuses = tuple((f["id"], f["status"]) for f in analysis["requirements"]) \
-            if analysis else None
-        out[row["episode_id"]] = (row["suggested_codes"], statuses, bool(row["complete"]),
-                                  int(row["priority"]), row["error"],
-                                  analysis["documents"] if analysis else None)
+        statuses = (
+            tuple((f["id"], f["status"]) for f in analysis["requirements"]) if analysis else None
+        )
+        out[row["episode_id"]] = (
+            row["suggested_codes"],
+            statuses,
+            bool(row["complete"]),
+            int(row["priority"]),
+            row["error"],
+            analysis["documents"] if analysis else None,
+        )
     return out
 
 
@@ -79,8 +98,19 @@ def test_spark_engine_gives_the_same_results_as_the_local_engine(tmp_path: Path,
 
     table, claims = _input(tmp_path)
     local = run_scan(ScanOptions(source=table, out_dir=tmp_path / "local", history=claims))
-    result = CliRunner().invoke(app, ["scan", str(table), "--out", str(tmp_path / "spark"),
-                                      "--history", str(claims), "--engine", "spark"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "scan",
+            str(table),
+            "--out",
+            str(tmp_path / "spark"),
+            "--history",
+            str(claims),
+            "--engine",
+            "spark",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "spark" / "results.parquet").is_file()
     assert not (tmp_path / "spark" / "results.sqlite").exists()
@@ -100,13 +130,22 @@ def test_spark_engine_gives_the_same_results_as_the_local_engine(tmp_path: Path,
     assert _worklist(tmp_path / "local") == _worklist(tmp_path / "spark")
     summary = json.loads((tmp_path / "spark" / "summary.json").read_text())
     assert summary["engine"] == "spark"
-    for key in ("notes", "episodes", "complete", "billed_mismatches", "errors", "priorities",
-                "deficiencies"):
+    for key in (
+        "notes",
+        "episodes",
+        "complete",
+        "billed_mismatches",
+        "errors",
+        "priorities",
+        "deficiencies",
+    ):
         assert summary[key] == local.summary[key], key
 
 
 def test_spark_engine_writes_no_database() -> None:
-    result = CliRunner().invoke(app, ["scan", "notes.jsonl", "--out", "out", "--engine", "spark",
-                                      "--db", "sqlite:///x.sqlite"])
+    result = CliRunner().invoke(
+        app,
+        ["scan", "notes.jsonl", "--out", "out", "--engine", "spark", "--db", "sqlite:///x.sqlite"],
+    )
     assert result.exit_code == 2
     assert "--db is for the local engine" in result.output

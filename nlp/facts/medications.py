@@ -41,6 +41,11 @@ _GLUE = re.compile(
 )
 
 
+_TECHNIQUE_SALINE = re.compile(
+    r"(?:resistance|\blor\b|hanging drop)\s*(?:technique\s*)?(?:to|with|using)\s+(?:\w+\s+){0,2}"
+    r"(?:saline|ns)\b|(?:saline|ns)\s+(?:flush|syringe|lor\b|loss of resistance)",
+    re.I,
+)
 _MIXTURE_TOTAL = re.compile(r"\s*(?:in\s+)?total\s*[:=]", re.I)
 _TOTAL_CUE = re.compile(r"\btotals?\b|=", re.I)
 
@@ -95,6 +100,10 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             "medrol",
         ) and not _near_amount(view, t):
             continue
+        if t.role == "diluent" and _TECHNIQUE_SALINE.search(
+            view.text[max(0, t.start - 40) : t.end + 12]
+        ):
+            continue  # "loss of resistance to saline", "saline flush": technique, not injectate
         if view.in_history_sentence(t.start) and not re.search(
             r"\b(?:today|was injected|were injected)\b", view.sentence_text(t.start), re.I
         ):

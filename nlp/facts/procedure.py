@@ -12,6 +12,7 @@ from nlp.levels import LevelMention
 from nlp.models import Contrast, Evidence, Medication, Procedure
 
 NON_ESI_TYPES = (
+    "other",
     "blood_patch",
     "adhesiolysis",
     "facet",
@@ -25,6 +26,11 @@ _TITLE_SECTIONS = frozenset({"procedure"})
 _KNOWN_CODES = re.compile(
     r"(?<!\d)(?<!\d\.)(6232[0-7]|6447[9]|6448[0-4]|62273|6226[34]|6449[0-5]|6463[3-6]|6228[0-2]"
     r"|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999)(?!\d|\.\d)"
+)
+_CATHETER_OUT = re.compile(
+    r"\bcatheter\b[^.\n]{0,40}\b(?:removed|withdrawn|pulled)\b|\bno catheter (?:was )?left\b|"
+    r"\b(?:removed|withdrew|withdrawn)\b[^.\n]{0,30}\bcatheter\b",
+    re.I,
 )
 _CONTRAST_SPREAD = re.compile(
     r"\b(?:spread\w*|flow\w*|outlin\w*|extend\w*|extension|cephalad|caudad|epidurogram)\b", re.I
@@ -46,7 +52,10 @@ def _background(view: NoteView) -> frozenset[str]:
 def _title_zone(view: NoteView, target: Target) -> bool:
     """The procedure title: a PROCEDURE section or the first two lines of the note."""
     if target.section in _TITLE_SECTIONS:
-        return True
+        # Only the first line of a PROCEDURE section is its title; a long section after an
+        # inline "Procedure Note -" header can hold the history too.
+        start = view.section_start(target.start)
+        return "\n" not in view.text[start : target.start].strip("\n")
     first_lines_end = _nth_line_end(view.text, 2)
     return target.start < first_lines_end and target.section is None
 
@@ -147,8 +156,8 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
 
 
 def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
-    if not view.is_today(mention.start):
-        return False
+    if not view.is_today(mention.start) or view.unchecked(mention.start, mention.end):
+        return False  # background, or "[ ] L3" in a template: a level not chosen
     sentence = view.sentence_text(mention.start)
     if view.in_history_sentence(mention.start):
         return False
@@ -261,11 +270,21 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
     return "midline", evidence
 
 
+def _guidance_field(view: NoteView, target: Target) -> bool:
+    """An "Imaging: Fluoroscopy, pulsed" field of a procedure template names the guidance,
+    unlike an IMAGING section that reports an MRI."""
+    if target.section != "imaging":
+        return False
+    return not cue("imaging_sentence").search(view.sentence_text(target.start))
+
+
 def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
     mentions = [
         t
         for t in view.targets_of("GUIDANCE")
-        if t.section not in _background(view) and not t.hypothetical and not t.historical
+        if (t.section not in _background(view) or _guidance_field(view, t))
+        and not t.hypothetical
+        and not t.historical
     ]
     positive = [t for t in mentions if not t.negated and t.value != "none"]
     denied = [
@@ -359,6 +378,12 @@ def catheter(view: NoteView) -> tuple[bool, bool, list[Evidence]]:
         return False, False, []
     text = " ".join(view.sentence_text(t.start) for t in hits)
     indwelling = bool(cue("catheter_indwelling").search(text))
+    if (
+        indwelling
+        and _CATHETER_OUT.search(view.text)
+        and not re.search(r"\b(?:infusion|intermittent bolus|pump)\b", text, re.I)
+    ):
+        indwelling = False  # "the catheter was withdrawn ... no catheter was left in place"
     return True, indwelling, [view.target_evidence(hits[0], "catheter")]
 
 

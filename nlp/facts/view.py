@@ -200,6 +200,11 @@ class NoteView:
             return None
         return self._section_spans[i][2]
 
+    def section_start(self, char: int) -> int:
+        """Character offset where the section holding `char` starts."""
+        i = bisect_right(self._section_starts, char) - 1
+        return self._section_spans[i][0] if i >= 0 else 0
+
     def section_body(self, category: str) -> list[tuple[int, int]]:
         """Character ranges of every section with this category (header excluded)."""
         out = []
@@ -282,7 +287,7 @@ class NoteView:
                 meta = (rule.metadata if rule is not None else None) or {}
                 literal = rule.literal if rule is not None else literal
             categories = flags.get((span.start, span.end), ())
-            if self._unchecked(span.start_char, span.end_char):
+            if self.unchecked(span.start_char, span.end_char):
                 categories = set(categories) | {"NEGATED_EXISTENCE"}
             found.append(
                 Target(
@@ -303,7 +308,7 @@ class NoteView:
         found.sort(key=lambda t: (t.start, -t.end))
         return found
 
-    def _unchecked(self, start: int, end: int) -> bool:
+    def unchecked(self, start: int, end: int) -> bool:
         """Template checkboxes: "[ ] Ultrasound" is an option not chosen, and
         "Prior ESI: [ ] Yes [x] No" answers no."""
         if _UNCHECKED_BEFORE.search(self._text, max(0, start - 8), start):

@@ -21,14 +21,14 @@ from api.store.repository import Repository
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-
 def _postgres_schema() -> str:
     """Create a throwaway schema; skip the test with the reason when the server is absent."""
     try:
         import psycopg
 
-        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=2,
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            PG_URL.replace("+psycopg", ""), connect_timeout=2, autocommit=True
+        ) as conn:
             schema = f"esicheck_test_{uuid.uuid4().hex[:12]}"
             conn.execute(f'CREATE SCHEMA "{schema}"')
             return schema
@@ -43,8 +43,9 @@ def _drop_schema(schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-@pytest.fixture(scope="session",
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def database_url(request, tmp_path_factory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('api') / 'esicheck.sqlite'}"
@@ -58,8 +59,12 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url) -> Settings:
-    return Settings(database_url=database_url, max_upload_bytes=64 * 1024,
-                    max_text_chars=20_000, max_page_size=5)
+    return Settings(
+        database_url=database_url,
+        max_upload_bytes=64 * 1024,
+        max_text_chars=20_000,
+        max_page_size=5,
+    )
 
 
 @pytest.fixture(scope="session")

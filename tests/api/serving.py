@@ -41,22 +41,41 @@ class Served:
 
 
 @contextmanager
-def served(tmp_path: Path, env: dict[str, str] | None = None,
-           log_level: str = "debug") -> Iterator[Served]:
+def served(
+    tmp_path: Path, env: dict[str, str] | None = None, log_level: str = "debug"
+) -> Iterator[Served]:
     """A ready `esicheck serve` on SQLite in `tmp_path` with one API key; stopped afterwards."""
     esicheck = esicheck_command()
     db = f"sqlite:///{tmp_path / 'served.sqlite'}"
     full_env = {**os.environ, **(env or {})}
-    key = subprocess.run([esicheck, "keys", "create", "--name", "served", "--db", db],
-                         check=True, capture_output=True, text=True, timeout=60,
-                         env=full_env).stdout.strip()
+    key = subprocess.run(
+        [esicheck, "keys", "create", "--name", "served", "--db", db],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=full_env,
+    ).stdout.strip()
     port = _free_port()
     stderr_path = tmp_path / "serve.stderr"
     with stderr_path.open("wb") as stderr:
         server = subprocess.Popen(
-            [esicheck, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db,
-             "--log-level", log_level],
-            stdout=stderr, stderr=stderr, env=full_env)
+            [
+                esicheck,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--db",
+                db,
+                "--log-level",
+                log_level,
+            ],
+            stdout=stderr,
+            stderr=stderr,
+            env=full_env,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -24,8 +24,7 @@ schema = schemathesis.from_pytest_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, auth):
     response = case.call_and_validate(headers=auth)
     assert response.status_code < 500

@@ -60,10 +60,14 @@ def _total(client, auth) -> int:
 
 def _docref(data: bytes, content_type: str = "text/plain", **overrides) -> dict:
     resource = {
-        "resourceType": "DocumentReference", "id": "doc-1", "status": "current",
-        "subject": {"reference": "Patient/123"}, "date": "2025-02-11T10:30:00Z",
-        "content": [{"attachment": {"contentType": content_type,
-                                    "data": base64.b64encode(data).decode()}}],
+        "resourceType": "DocumentReference",
+        "id": "doc-1",
+        "status": "current",
+        "subject": {"reference": "Patient/123"},
+        "date": "2025-02-11T10:30:00Z",
+        "content": [
+            {"attachment": {"contentType": content_type, "data": base64.b64encode(data).decode()}}
+        ],
     }
     resource.update(overrides)
     return resource
@@ -107,9 +111,13 @@ def test_upload_page_is_html_with_strict_headers(client):
 @pytest.mark.parametrize("header", [None, "Bearer wrong-key", "Basic abc", "Bearer "])
 def test_v1_routes_need_a_valid_key(client, api_key, header):
     headers = {"Authorization": header} if header else {}
-    for method, path in [("post", "/v1/analyses"), ("get", "/v1/analyses"),
-                         ("get", "/v1/analyses/x"), ("delete", "/v1/analyses/x"),
-                         ("post", "/v1/fhir/DocumentReference")]:
+    for method, path in [
+        ("post", "/v1/analyses"),
+        ("get", "/v1/analyses"),
+        ("get", "/v1/analyses/x"),
+        ("delete", "/v1/analyses/x"),
+        ("post", "/v1/fhir/DocumentReference"),
+    ]:
         response = client.request(method, path, headers=headers, json={"text": NOTE})
         _problem(response, 401, "UNAUTHORIZED")
         assert response.headers["www-authenticate"] == "Bearer"
@@ -126,8 +134,16 @@ def test_revoked_key_is_refused(app, client, auth):
 
 # create / read / idempotency ---------------------------------------------------------
 def test_create_returns_the_analysis_and_stores_it(client, auth):
-    created = _post(client, auth, note_id="n-1", patient_ref="P1", date_of_service="2025-02-11",
-                    billed_cpt="62323", provider="Dr A", site="North")
+    created = _post(
+        client,
+        auth,
+        note_id="n-1",
+        patient_ref="P1",
+        date_of_service="2025-02-11",
+        billed_cpt="62323",
+        provider="Dr A",
+        site="North",
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     assert created.headers["location"] == f"/v1/analyses/{body['id']}"
@@ -137,7 +153,7 @@ def test_create_returns_the_analysis_and_stores_it(client, auth):
     assert body["text"] == NOTE
     for finding in body["analysis"]["requirements"]:
         for ev in finding["evidence"]:
-            assert NOTE[ev["start"]:ev["end"]] == ev["text"]
+            assert NOTE[ev["start"] : ev["end"]] == ev["text"]
     fetched = client.get(f"/v1/analyses/{body['id']}", headers=auth)
     assert fetched.status_code == 200 and fetched.json() == body
 
@@ -161,7 +177,10 @@ def test_audit_records_actions_without_note_text(app, client, auth):
     with app.state.sessions() as session:
         entries = Repository(session).audit_entries()
     assert [(e.action, e.analysis_id) for e in entries] == [
-        ("create", analysis_id), ("read", analysis_id), ("delete", analysis_id)]
+        ("create", analysis_id),
+        ("read", analysis_id),
+        ("delete", analysis_id),
+    ]
     dumped = repr([(e.key_name, e.action, e.analysis_id) for e in entries])
     assert "P-secret" not in dumped and "Tuohy" not in dumped
 
@@ -185,25 +204,30 @@ def test_text_over_the_limit_is_413(client, auth):
 
 
 def test_body_over_the_limit_is_413(client, auth):
-    response = client.post("/v1/analyses", content=b"x" * 200_000, headers={
-        **auth, "Content-Type": "application/json"})
+    response = client.post(
+        "/v1/analyses", content=b"x" * 200_000, headers={**auth, "Content-Type": "application/json"}
+    )
     _problem(response, 413, "E002")
 
 
 @pytest.mark.parametrize("body", [b"{not json", b'{"text": "a",}', b"[1, 2]", b""])
 def test_malformed_json_is_422(client, auth, body):
-    response = client.post("/v1/analyses", content=body,
-                           headers={**auth, "Content-Type": "application/json"})
+    response = client.post(
+        "/v1/analyses", content=body, headers={**auth, "Content-Type": "application/json"}
+    )
     _problem(response, 422, "VALIDATION")
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"note_id": "x"}, "text"),
-    ({"text": NOTE, "date_of_service": "11/02/2025"}, "date_of_service"),
-    ({"text": NOTE, "billed_cpt": "6232"}, "billed_cpt"),
-    ({"text": NOTE, "surprise": 1}, "surprise"),
-    ({"text": 42}, "text"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"note_id": "x"}, "text"),
+        ({"text": NOTE, "date_of_service": "11/02/2025"}, "date_of_service"),
+        ({"text": NOTE, "billed_cpt": "6232"}, "billed_cpt"),
+        ({"text": NOTE, "surprise": 1}, "surprise"),
+        ({"text": 42}, "text"),
+    ],
+)
 def test_invalid_fields_are_422_naming_the_field(client, auth, payload, field):
     body = _problem(client.post("/v1/analyses", json=payload, headers=auth), 422, "VALIDATION")
     assert field in body["detail"]
@@ -212,16 +236,20 @@ def test_invalid_fields_are_422_naming_the_field(client, auth, payload, field):
 
 
 def test_unsupported_body_type_is_415(client, auth):
-    response = client.post("/v1/analyses", content=NOTE.encode(),
-                           headers={**auth, "Content-Type": "text/plain"})
+    response = client.post(
+        "/v1/analyses", content=NOTE.encode(), headers={**auth, "Content-Type": "text/plain"}
+    )
     _problem(response, 415, "E005")
 
 
 # file uploads ------------------------------------------------------------------------
 def test_text_file_upload(client, auth):
-    response = client.post("/v1/analyses", headers=auth,
-                           files={"file": ("note.txt", NOTE.encode(), "text/plain")},
-                           data={"patient_ref": "P9", "billed_cpt": "62323"})
+    response = client.post(
+        "/v1/analyses",
+        headers=auth,
+        files={"file": ("note.txt", NOTE.encode(), "text/plain")},
+        data={"patient_ref": "P9", "billed_cpt": "62323"},
+    )
     assert response.status_code == 201, response.text
     assert response.json()["patient_ref"] == "P9" and response.json()["text"] == NOTE
 
@@ -234,21 +262,32 @@ def test_docx_upload(client, auth):
         document.add_paragraph(line)
     buffer = io.BytesIO()
     document.save(buffer)
-    response = client.post("/v1/analyses", headers=auth, files={"file": (
-        "note.docx", buffer.getvalue(),
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")})
+    response = client.post(
+        "/v1/analyses",
+        headers=auth,
+        files={
+            "file": (
+                "note.docx",
+                buffer.getvalue(),
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            )
+        },
+    )
     assert response.status_code == 201, response.text
     assert response.json()["analysis"]["procedure"]["region"] == "lumbar"
 
 
-@pytest.mark.parametrize("name, data, status, code", [
-    ("note.exe", b"MZ\x90\x00", 415, "E005"),
-    ("note.txt", b"x" * (64 * 1024 + 1), 413, "E002"),
-    ("note.txt", b"\xff\xfe\xfa", 400, "E003"),
-    ("note.txt", b"   ", 400, "E001"),
-    ("note.pdf", b"not a pdf", 400, "E006"),
-    ("note.docx", b"not a zip", 400, "E008"),
-])
+@pytest.mark.parametrize(
+    "name, data, status, code",
+    [
+        ("note.exe", b"MZ\x90\x00", 415, "E005"),
+        ("note.txt", b"x" * (64 * 1024 + 1), 413, "E002"),
+        ("note.txt", b"\xff\xfe\xfa", 400, "E003"),
+        ("note.txt", b"   ", 400, "E001"),
+        ("note.pdf", b"not a pdf", 400, "E006"),
+        ("note.docx", b"not a zip", 400, "E008"),
+    ],
+)
 def test_bad_uploads_are_coded_problems(client, auth, name, data, status, code):
     response = client.post("/v1/analyses", headers=auth, files={"file": (name, data)})
     _problem(response, status, code)
@@ -256,8 +295,11 @@ def test_bad_uploads_are_coded_problems(client, auth, name, data, status, code):
 
 
 def test_malformed_multipart_is_400(client, auth):
-    response = client.post("/v1/analyses", content=b"garbage", headers={
-        **auth, "Content-Type": "multipart/form-data; boundary=zzz"})
+    response = client.post(
+        "/v1/analyses",
+        content=b"garbage",
+        headers={**auth, "Content-Type": "multipart/form-data; boundary=zzz"},
+    )
     _problem(response, 400, "BAD_MULTIPART")
 
 
@@ -267,8 +309,9 @@ def test_unknown_payer_is_a_coded_400(client, auth):
 
 
 def test_upload_without_file_is_422(client, auth):
-    response = client.post("/v1/analyses", headers=auth, data={"patient_ref": "P1"},
-                           files={"other": ("a.txt", b"x")})
+    response = client.post(
+        "/v1/analyses", headers=auth, data={"patient_ref": "P1"}, files={"other": ("a.txt", b"x")}
+    )
     _problem(response, 422, "VALIDATION")
 
 
@@ -276,8 +319,13 @@ def test_upload_without_file_is_422(client, auth):
 def test_list_pages_and_filters(client, auth):
     for i in range(7):
         patient = "P1" if i < 6 else "P2"
-        response = _post(client, auth, text=f"{NOTE}\nAddendum {i}.", patient_ref=patient,
-                         date_of_service=f"2025-01-{i + 10:02d}")
+        response = _post(
+            client,
+            auth,
+            text=f"{NOTE}\nAddendum {i}.",
+            patient_ref=patient,
+            date_of_service=f"2025-01-{i + 10:02d}",
+        )
         assert response.status_code == 201
     page = client.get("/v1/analyses", params={"limit": 50}, headers=auth).json()
     assert page["total"] == 7 and page["limit"] == 5 and len(page["items"]) == 5
@@ -288,18 +336,23 @@ def test_list_pages_and_filters(client, auth):
     assert len(seen) == 7
     by_patient = client.get("/v1/analyses", params={"patient_ref": "P2"}, headers=auth).json()
     assert by_patient["total"] == 1 and by_patient["items"][0]["patient_ref"] == "P2"
-    window = client.get("/v1/analyses", headers=auth,
-                        params={"from": "2025-01-11", "to": "2025-01-13"}).json()
+    window = client.get(
+        "/v1/analyses", headers=auth, params={"from": "2025-01-11", "to": "2025-01-13"}
+    ).json()
     assert sorted(i["date_of_service"] for i in window["items"]) == [
-        "2025-01-11", "2025-01-12", "2025-01-13"]
+        "2025-01-11",
+        "2025-01-12",
+        "2025-01-13",
+    ]
     complete = page["items"][0]["complete"]
     same = client.get("/v1/analyses", params={"complete": complete}, headers=auth).json()
     other = client.get("/v1/analyses", params={"complete": not complete}, headers=auth).json()
     assert same["total"] + other["total"] == 7 and same["total"] >= 1
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"offset": -1}, {"from": "yesterday"},
-                                    {"complete": "maybe"}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"offset": -1}, {"from": "yesterday"}, {"complete": "maybe"}]
+)
 def test_bad_list_parameters_are_422(client, auth, params):
     _problem(client.get("/v1/analyses", params=params, headers=auth), 422, "VALIDATION")
 
@@ -315,8 +368,7 @@ def test_delete_removes_the_analysis(client, auth):
 
 # FHIR DocumentReference --------------------------------------------------------------
 def test_fhir_document_reference_is_analyzed(client, auth):
-    response = client.post("/v1/fhir/DocumentReference", headers=auth,
-                           json=_docref(NOTE.encode()))
+    response = client.post("/v1/fhir/DocumentReference", headers=auth, json=_docref(NOTE.encode()))
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["patient_ref"] == "Patient/123" and body["date_of_service"] == "2025-02-11"
@@ -325,18 +377,29 @@ def test_fhir_document_reference_is_analyzed(client, auth):
     assert again.status_code == 200 and again.json()["id"] == body["id"]
 
 
-@pytest.mark.parametrize("resource, status, code", [
-    (_docref(NOTE.encode(), resourceType="Patient"), 400, "E013"),
-    (_docref(NOTE.encode(), status="final"), 400, "E013"),
-    (_docref(NOTE.encode(), content=[]), 400, "E013"),
-    (_docref(NOTE.encode(), date="last week"), 400, "E013"),
-    ({**_docref(b""), "content": [{"attachment": {"contentType": "text/plain",
-                                                  "data": "@@not base64@@"}}]}, 400, "E013"),
-    (_docref(NOTE.encode(), "text/html"), 415, "E005"),
-    (_docref(b"   "), 400, "E001"),
-    (_docref(b"x" * (64 * 1024 + 1)), 413, "E002"),
-    (["not", "an", "object"], 400, "E013"),
-])
+@pytest.mark.parametrize(
+    "resource, status, code",
+    [
+        (_docref(NOTE.encode(), resourceType="Patient"), 400, "E013"),
+        (_docref(NOTE.encode(), status="final"), 400, "E013"),
+        (_docref(NOTE.encode(), content=[]), 400, "E013"),
+        (_docref(NOTE.encode(), date="last week"), 400, "E013"),
+        (
+            {
+                **_docref(b""),
+                "content": [
+                    {"attachment": {"contentType": "text/plain", "data": "@@not base64@@"}}
+                ],
+            },
+            400,
+            "E013",
+        ),
+        (_docref(NOTE.encode(), "text/html"), 415, "E005"),
+        (_docref(b"   "), 400, "E001"),
+        (_docref(b"x" * (64 * 1024 + 1)), 413, "E002"),
+        (["not", "an", "object"], 400, "E013"),
+    ],
+)
 def test_bad_fhir_resources_are_coded_problems(client, auth, resource, status, code):
     response = client.post("/v1/fhir/DocumentReference", headers=auth, json=resource)
     _problem(response, status, code)
@@ -344,8 +407,11 @@ def test_bad_fhir_resources_are_coded_problems(client, auth, resource, status, c
 
 
 def test_fhir_malformed_json_is_422(client, auth):
-    response = client.post("/v1/fhir/DocumentReference", content=b"{oops", headers={
-        **auth, "Content-Type": "application/fhir+json"})
+    response = client.post(
+        "/v1/fhir/DocumentReference",
+        content=b"{oops",
+        headers={**auth, "Content-Type": "application/fhir+json"},
+    )
     _problem(response, 422, "VALIDATION")
 
 
@@ -361,12 +427,30 @@ def test_esicheck_serve_round_trip(tmp_path):
     if not os.path.exists(esicheck):
         esicheck = "/work/venv/bin/esicheck"
     db = f"sqlite:///{tmp_path / 'serve.sqlite'}"
-    key = subprocess.run([esicheck, "keys", "create", "--name", "serve-test", "--db", db],
-                         check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+    key = subprocess.run(
+        [esicheck, "keys", "create", "--name", "serve-test", "--db", db],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
     port = _free_port()
-    server = subprocess.Popen([esicheck, "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--db", db, "--log-level", "warning"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [
+            esicheck,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            db,
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -380,8 +464,12 @@ def test_esicheck_serve_round_trip(tmp_path):
             assert time.monotonic() < deadline, "esicheck serve did not become ready"
             time.sleep(0.2)
         headers = {"Authorization": f"Bearer {key}"}
-        created = httpx.post(f"{base}/v1/analyses", json={"text": NOTE, "note_id": "s-1"},
-                             headers=headers, timeout=30)
+        created = httpx.post(
+            f"{base}/v1/analyses",
+            json={"text": NOTE, "note_id": "s-1"},
+            headers=headers,
+            timeout=30,
+        )
         assert created.status_code == 201, created.text
         fetched = httpx.get(f"{base}/v1/analyses/{created.json()['id']}", headers=headers)
         assert fetched.json()["analysis"] == created.json()["analysis"]

@@ -17,11 +17,24 @@ _register_modules()
 
 
 def test_short_load_run_against_a_served_app_has_no_errors(tmp_path):
-    with served(tmp_path, env={"ESICHECK_RATE_LIMIT_PER_MINUTE": "0"},
-                log_level="warning") as service:
+    with served(
+        tmp_path, env={"ESICHECK_RATE_LIMIT_PER_MINUTE": "0"}, log_level="warning"
+    ) as service:
         result = load(service.url, service.key, clients=5, seconds=3, max_requests=400)
-        cli = CliRunner().invoke(app, ["loadtest", "--url", service.url, "--key", service.key,
-                                       "--clients", "2", "--seconds", "1"])
+        cli = CliRunner().invoke(
+            app,
+            [
+                "loadtest",
+                "--url",
+                service.url,
+                "--key",
+                service.key,
+                "--clients",
+                "2",
+                "--seconds",
+                "1",
+            ],
+        )
         budget = load(service.url, service.key, clients=3, seconds=30, max_requests=6)
     assert result.requests > 0 and result.errors == 0, result.to_dict()
     assert set(result.statuses) <= {200, 201}

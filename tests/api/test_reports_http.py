@@ -22,13 +22,23 @@ def stored(app, client) -> None:
     with app.state.sessions() as session:
         for row in FIXTURE:
             analysis = NoteAnalysis.model_validate(row["analysis"])
-            session.add(AnalysisRow(
-                id=row["id"], note_id=row["id"], text_sha256="0" * 64, note_text="note",
-                provider=row["provider"], site=row["site"], payer=row["payer"],
-                date_of_service=row["date_of_service"], billed_cpt=row["billed_cpt"],
-                complete=analysis.complete, supports_62323=analysis.billing.supports_62323,
-                suggested_codes=",".join(analysis.billing.suggested_codes),
-                analysis_json=analysis.model_dump_json()))
+            session.add(
+                AnalysisRow(
+                    id=row["id"],
+                    note_id=row["id"],
+                    text_sha256="0" * 64,
+                    note_text="note",
+                    provider=row["provider"],
+                    site=row["site"],
+                    payer=row["payer"],
+                    date_of_service=row["date_of_service"],
+                    billed_cpt=row["billed_cpt"],
+                    complete=analysis.complete,
+                    supports_62323=analysis.billing.supports_62323,
+                    suggested_codes=",".join(analysis.billing.suggested_codes),
+                    analysis_json=analysis.model_dump_json(),
+                )
+            )
         session.commit()
 
 
@@ -44,20 +54,37 @@ def test_quality_json_numbers(client, auth, stored) -> None:
     data = response.json()
     assert (data["n_notes"], data["share_complete"], data["share_supports_62323"]) == (5, 0.4, 0.6)
     assert {r["id"]: r["completeness_rate"] for r in data["requirements"]} == {
-        "consent": 0.6, "imaging": 0.8, "prior_response": 0.75}
+        "consent": 0.6,
+        "imaging": 0.8,
+        "prior_response": 0.75,
+    }
     assert [(d["id"], d["count"]) for d in data["top_deficiencies"]] == [
-        ("consent", 2), ("imaging", 1), ("prior_response", 1)]
+        ("consent", 2),
+        ("imaging", 1),
+        ("prior_response", 1),
+    ]
     assert [m["id"] for m in data["code_mismatches"]] == ["r3", "r4"]
     assert data["top_deficiencies"][0]["examples"][0]["report_url"] == "/v1/analyses/r2/report"
 
 
 def test_quality_period_and_breakdowns(client, auth, stored) -> None:
-    response = client.get(QUALITY, headers=auth, params=[
-        ("format", "json"), ("from", "2026-01-20"), ("to", "2026-02-25"),
-        ("by", "provider,site"), ("by", "payer")])
+    response = client.get(
+        QUALITY,
+        headers=auth,
+        params=[
+            ("format", "json"),
+            ("from", "2026-01-20"),
+            ("to", "2026-02-25"),
+            ("by", "provider,site"),
+            ("by", "payer"),
+        ],
+    )
     data = response.json()
     assert (data["n_notes"], data["share_complete"], data["share_supports_62323"]) == (
-        3, 0.3333, 0.6667)
+        3,
+        0.3333,
+        0.6667,
+    )
     assert list(data["breakdowns"]) == ["provider", "site", "payer"]
     assert {r["key"]: r["n"] for r in data["breakdowns"]["payer"]} == {"aetna": 2, "medicare": 1}
     assert data["filters"] == {"from": "2026-01-20", "to": "2026-02-25"}
@@ -89,12 +116,15 @@ def test_quality_over_an_empty_store(client, auth) -> None:
     assert "No notes in the selected period" in client.get(QUALITY, headers=auth).text
 
 
-@pytest.mark.parametrize("params", [
-    {"format": "pdf"},
-    {"from": "last tuesday"},
-    {"from": "2026-03-01", "to": "2026-02-01"},
-    {"by": "provider,region"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"format": "pdf"},
+        {"from": "last tuesday"},
+        {"from": "2026-03-01", "to": "2026-02-01"},
+        {"by": "provider,region"},
+    ],
+)
 def test_quality_bad_parameters_are_problems(client, auth, params) -> None:
     response = client.get(QUALITY, params=params, headers=auth)
     assert response.status_code == 422

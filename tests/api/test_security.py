@@ -22,22 +22,32 @@ ORIGIN = "https://billing.example"
 
 def _rows(app) -> tuple[int, int]:
     with app.state.sessions() as session:
-        return (session.scalar(select(func.count()).select_from(AnalysisRow)),
-                session.scalar(select(func.count()).select_from(AuditEntry)))
+        return (
+            session.scalar(select(func.count()).select_from(AnalysisRow)),
+            session.scalar(select(func.count()).select_from(AuditEntry)),
+        )
 
 
 # the database going away -------------------------------------------------------------
-@pytest.mark.parametrize("dead_url", [
-    "sqlite:////nonexistent-esicheck-dir/gone.sqlite",  # file and folder are gone
-    "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2",  # nothing listens
-], ids=["sqlite-file-gone", "postgres-refused"])
+@pytest.mark.parametrize(
+    "dead_url",
+    [
+        "sqlite:////nonexistent-esicheck-dir/gone.sqlite",  # file and folder are gone
+        "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2",  # nothing listens
+    ],
+    ids=["sqlite-file-gone", "postgres-refused"],
+)
 def test_database_away_is_503_with_retry_after_then_recovers(app, client, auth, dead_url):
     live_sessions = app.state.sessions
     dead_engine = create_engine(dead_url)
     app.state.sessions = sessionmaker(dead_engine)
     try:
-        for method, path in [("post", "/v1/analyses"), ("get", "/v1/analyses"),
-                             ("get", "/v1/analyses/x"), ("post", "/v1/fhir/DocumentReference")]:
+        for method, path in [
+            ("post", "/v1/analyses"),
+            ("get", "/v1/analyses"),
+            ("get", "/v1/analyses/x"),
+            ("post", "/v1/fhir/DocumentReference"),
+        ]:
             response = client.request(method, path, headers=auth, json={"text": NOTE})
             body = _problem(response, 503, "DB_UNAVAILABLE")
             assert response.headers["retry-after"] == "5"
@@ -56,8 +66,7 @@ def test_database_lost_mid_request_writes_nothing(app, client, auth, monkeypatch
         raise OperationalError("INSERT INTO audit", {}, ConnectionError("server closed"))
 
     monkeypatch.setattr(Repository, "audit", dies)
-    response = client.post("/v1/analyses", json={"text": NOTE, "note_id": "mid-1"},
-                           headers=auth)
+    response = client.post("/v1/analyses", json={"text": NOTE, "note_id": "mid-1"}, headers=auth)
     _problem(response, 503, "DB_UNAVAILABLE")
     assert response.headers["retry-after"].isdigit()
     assert _rows(app) == before
@@ -79,8 +88,9 @@ def test_postgres_connections_killed_between_requests_recover(tmp_path, nlp):
                 repo = Repository(session)
                 headers = {"Authorization": f"Bearer {repo.create_key('pg-kill')}"}
                 repo.commit()
-            assert client.post("/v1/analyses", json={"text": NOTE},
-                               headers=headers).status_code == 201
+            assert (
+                client.post("/v1/analyses", json={"text": NOTE}, headers=headers).status_code == 201
+            )
             import psycopg
 
             with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
@@ -110,8 +120,9 @@ def test_rate_limiter_refills_over_time():
 
 
 def test_rate_limit_is_per_key_with_429_and_retry_after(tmp_path, nlp):
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'rl.sqlite'}",
-                              rate_limit_per_minute=3))
+    app = create_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'rl.sqlite'}", rate_limit_per_minute=3)
+    )
     with TestClient(app) as client:
         with app.state.sessions() as session:
             repo = Repository(session)
@@ -132,9 +143,14 @@ def test_rate_limit_is_per_key_with_429_and_retry_after(tmp_path, nlp):
 
 # CORS --------------------------------------------------------------------------------
 def _preflight(client: TestClient, origin: str):
-    return client.options("/v1/analyses", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    return client.options(
+        "/v1/analyses",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
 
 
 def test_cors_is_closed_by_default(client, auth):
