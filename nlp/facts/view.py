@@ -72,9 +72,11 @@ def _next_line_is_label(text: str, line_end: int, end: int) -> bool:
 
 _UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
 _CHECKED_ANSWER = re.compile(
-    r"\s*:?\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|y|n)\b",
+    r"\s*:{0,2}\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|none|y|n)\b",
     re.I,
 )
+# "Prior ESI: None", "Prior injections:: no" answer a template label in the negative.
+_NEGATIVE_ANSWER = re.compile(r"[ \t]*:{1,2}[ \t]*(?:none|no|n/?a|never|denies)\b", re.I)
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 
 
@@ -317,7 +319,9 @@ class NoteView:
         answer = _CHECKED_ANSWER.match(
             self._text, end, line_end if line_end >= 0 else min(len(self._text), end + 80)
         )
-        return bool(answer and answer.group(1).lower().startswith("n"))
+        if answer:
+            return answer.group(1).lower().startswith("n")
+        return bool(_NEGATIVE_ANSWER.match(self._text, end, min(len(self._text), end + 40)))
 
     def _context_flags(self) -> dict[tuple[int, int], set[str]]:
         """ConText modifier categories per target token span, read from the context graph
