@@ -513,7 +513,10 @@ def prior_injection(view: NoteView, document_type: str | None = None) -> PriorIn
     documented = False
     for anchor in anchors:
         s, e = view.sentence_at(anchor.start)
-        window = view.text[s : min(len(view.text), e + 250)]
+        # The response is usually in the same or a following sentence of the paragraph.
+        paragraph_end = view.text.find("\n\n", e)
+        paragraph_end = len(view.text) if paragraph_end < 0 else paragraph_end
+        window = view.text[s : min(paragraph_end, e + 600)]
         match = cue("relief_percent").search(window)
         if match and relief is None:
             relief = float(match.group(1) or match.group(2))
