@@ -88,6 +88,16 @@ def normalize(match: re.Match[str]) -> "tuple[tuple[str, ...], str] | None":
     return _expand(first, last), rule
 
 
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+# Dictated levels: "the fourth/fifth lumbar interspace", "L5-S1" as "the lumbosacral junction".
+WORDED_LEVEL = re.compile(
+    r"\b(first|second|third|fourth|fifth)\s*(?:/|-|and|to)\s*(second|third|fourth|fifth)\s+"
+    r"lumbar\s+(?:interspace|interlaminar space|space|level|vertebrae)"
+    r"|\blumbosacral\s+(?:junction|interspace|interlaminar space)",
+    re.IGNORECASE,
+)
+
+
 def find_levels(text: str) -> list[LevelMention]:
     """Every spinal level mention in the text, normalized; unrecognizable ones are skipped."""
     found: list[LevelMention] = []
@@ -96,6 +106,16 @@ def find_levels(text: str) -> list[LevelMention]:
         if result:
             levels, rule = result
             found.append(LevelMention(match.start(), match.end(), levels, rule))
+    for match in WORDED_LEVEL.finditer(text):
+        if match.group(1):
+            first, last = _ORDINALS[match.group(1).lower()], _ORDINALS[match.group(2).lower()]
+            if last != first + 1:
+                continue
+            levels = (f"L{first}-L{last}",)
+        else:
+            levels = ("L5-S1",)
+        found.append(LevelMention(match.start(), match.end(), levels, "level.worded"))
+    found.sort(key=lambda mention: mention.start)
     return found
 
 

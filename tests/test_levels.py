@@ -61,3 +61,8 @@ def test_tokenizer_splits_numbers_from_units_and_drugs(nlp, text, tokens):
 )
 def test_long_runs_keep_the_text_exact(nlp, text):
     assert nlp.make_doc(text).text == text
+
+
+def test_dictated_ordinal_levels():
+    found = [m.levels for m in find_levels("the fourth/fifth lumbar interspace; lumbosacral junction")]
+    assert found == [("L4-L5",), ("L5-S1",)]

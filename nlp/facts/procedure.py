@@ -198,10 +198,12 @@ def levels(view: NoteView, approach_value: str | None) -> tuple[list[str], list[
 
 
 def region(
-    view: NoteView, level_names: list[str], approach_value: str | None
+    view: NoteView, level_names: list[str], approach_value: str | None, kind: str | None = None
 ) -> tuple[str | None, list[Evidence]]:
     if approach_value == "caudal":
         return "sacral", []
+    if kind in ("si_joint",):
+        return "sacral", []  # the sacroiliac joint is in the sacral region whatever levels say
     if level_names:
         letters = Counter()
         for level in level_names:
@@ -422,7 +424,9 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
     evidence["approach"] = ev
     level_names, ev = levels(view, approach_value)
     evidence["levels"] = ev
-    region_value, ev = region(view, level_names, approach_value)
+    if kind in ("si_joint", "trigger_point"):
+        level_names, evidence["levels"] = [], []  # joint or muscle injections have no level
+    region_value, ev = region(view, level_names, approach_value, kind)
     evidence["region"] = ev or evidence["levels"][:1]
     side, ev = laterality(view)
     evidence["laterality"] = ev
