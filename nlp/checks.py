@@ -288,7 +288,8 @@ def _finding(
     text = message or getattr(requirement.messages, status, None) or requirement.messages.met
     if detail and not message:
         text = f"{text} ({detail})"
-    return Finding(
+    # Every value comes from validated profile data and engine statuses: skip re-validation.
+    return Finding.model_construct(
         id=requirement.id,
         title=requirement.title,
         status=status,

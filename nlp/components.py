@@ -70,11 +70,30 @@ def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
     return sectionizer
 
 
+class LabelOnlyTargetMatcher(TargetMatcher):
+    """medspaCy's TargetMatcher writing labelled spans only.
+
+    The stock component also stores the rule on every span through an extension attribute;
+    esicheck looks rule metadata up by (label, literal) in `resources.target_lexicon()`, so
+    that per-span write is skipped.
+    """
+
+    def __call__(self, doc: Doc) -> Doc:
+        matcher = self._TargetMatcher__matcher
+        strings = self.nlp.vocab.strings
+        spans = [
+            Span(doc, start, end, label=matcher.rule_map[strings[rule_id]].category)
+            for rule_id, start, end in matcher(doc)
+        ]
+        doc.spans[self.span_group_name] = spans
+        return doc
+
+
 @Language.factory("esicheck_targets", assigns=["doc.spans"])
 def make_target_matcher(nlp: Language, name: str) -> TargetMatcher:
     """medspaCy TargetMatcher with the concept rules and the drug lexicon, unpruned so a
     phrase can be both an approach ("caudal epidural") and a procedure type ("epidural")."""
-    matcher = TargetMatcher(
+    matcher = LabelOnlyTargetMatcher(
         nlp, name=name, result_type="group", span_group_name=TARGET_GROUP, prune=False
     )
     rules = [
@@ -162,6 +181,15 @@ def make_abbreviations(nlp: Language, name: str) -> "AbbreviationTargets":
     return AbbreviationTargets(nlp)
 
 
+class _LongFormRule:
+    """The rule facts of a long form, carried by its note-defined short form."""
+
+    def __init__(self, target: Span) -> None:
+        meta = resources.target_lexicon().get((target.label_, resources.lexicon_key(target.text)))
+        self.metadata = dict(meta or {})
+        self.literal = target.text.lower()
+
+
 class AbbreviationTargets:
     """scispacy's abbreviation detector, then give each use of a note-defined short form the
     targets of its long form: "... epidural steroid injection (LIESI) ... the LIESI was..."."""
@@ -191,7 +219,7 @@ class AbbreviationTargets:
             for target in targets:
                 if target.start >= long_form.start and target.end <= long_form.end:
                     span = Span(doc, short.start, short.end, label=target.label_)
-                    span._.target_rule = target._.target_rule
+                    span._.target_rule = _LongFormRule(target)
                     added.append(span)
                     covered.add((short.start, short.end))
                     break

@@ -187,8 +187,17 @@ def target_lexicon() -> dict[tuple[str, str], dict[str, Any]]:
     lexicon: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in target_rules():
         if rule.pattern is None:
-            lexicon[(rule.category, rule.literal.lower())] = dict(rule.metadata or {})
+            lexicon[(rule.category, lexicon_key(rule.literal))] = dict(rule.metadata or {})
     for drug in drug_lexicon().drugs:
         for term in drug.terms:
-            lexicon[("DRUG", term.lower())] = {"value": drug.name, "role": drug.role}
+            lexicon[("DRUG", lexicon_key(term))] = {"value": drug.name, "role": drug.role}
     return lexicon
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def lexicon_key(text: str) -> str:
+    """Lower-cased text without whitespace: a matched span and its literal agree even when
+    the note wraps or double-spaces the phrase."""
+    return _SPACES.sub("", text.lower())

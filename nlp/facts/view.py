@@ -18,7 +18,7 @@ from nlp.components import TARGET_GROUP
 from nlp.extensions import doc_text
 from nlp.levels import LevelMention
 from nlp.models import Evidence
-from nlp.resources import cues, target_lexicon
+from nlp.resources import cues, lexicon_key, target_lexicon
 
 # Sections whose content describes what was done today.
 TODAY_SECTIONS = frozenset(
@@ -113,6 +113,7 @@ class NoteView:
     document: str | None = None
     _section_starts: list[int] = field(default_factory=list)
     _section_spans: list[tuple[int, int, str | None]] = field(default_factory=list)
+    _history_cache: dict[int, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Doc.text joins every token on each access: read it once.
@@ -279,11 +280,10 @@ class NoteView:
         flags = self._context_flags()
         for span in self.doc.spans[TARGET_GROUP]:
             text = span.text
-            key = (span.label_, text.lower())
-            # Metadata comes from the lexicon by (label, literal): two rules with one literal in
-            # different categories give spans whose extension values spaCy stores under one key.
-            meta = lexicon.get(key)
-            literal = key[1]
+            literal = " ".join(text.lower().split())
+            # Metadata comes from the lexicon by (label, literal); only spans the abbreviation
+            # component added carry their long form's rule on the span.
+            meta = lexicon.get((span.label_, lexicon_key(text)))
             if meta is None:
                 rule = span._.target_rule
                 meta = (rule.metadata if rule is not None else None) or {}
@@ -294,7 +294,7 @@ class NoteView:
             found.append(
                 Target(
                     label=span.label_,
-                    value=str(meta.get("value", key[1])),
+                    value=str(meta.get("value", literal)),
                     role=meta.get("role"),
                     start=span.start_char,
                     end=span.end_char,
@@ -343,7 +343,13 @@ class NoteView:
         return self.section_at(char) in TODAY_SECTIONS
 
     def in_history_sentence(self, char: int) -> bool:
-        return bool(cues()["history_sentence"].search(self.sentence_text(char)))
+        """The sentence holding `char` speaks of the past (memoized per sentence)."""
+        start, end = self.sentence_at(char)
+        known = self._history_cache.get(start)
+        if known is None:
+            known = bool(cues()["history_sentence"].search(self.text, start, end))
+            self._history_cache[start] = known
+        return known
 
     def evidence(self, start: int, end: int, rule: str, flags: list[str] | None = None) -> Evidence:
         # Offsets and text come from the note itself: construct without re-validation.
