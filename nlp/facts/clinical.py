@@ -440,14 +440,14 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
         if view.section_at(match.start()) in ("plan", "history", "indication", "consent"):
             continue
         evidence.append(view.evidence(match.start(), match.end(), "post.status"))
+        if len(evidence) >= 4:
+            break  # four pieces of evidence explain the finding; no need to read further
     for start, end in view.section_body("post_procedure") + view.section_body("complications"):
         body = view.text[start:end].strip()
         if body and not cue("blank").fullmatch(body):
             evidence.append(view.evidence(start, end, "post.section"))
     complications = None
-    if any(cue("complication_none").search(view.text[e.start : e.end]) for e in evidence) or cue(
-        "complication_none"
-    ).search(view.text):
+    if cue("complication_none").search(view.text):
         complications = "none"
     for match in cue("complication_present").finditer(view.text):
         before = view.text[max(0, match.start() - 50) : match.start()]
