@@ -17,7 +17,7 @@ PROCEDURE_TARGET = 0.95
 # Measured below target on 2026-11-26 (test split): regression floors, not goals.
 BELOW_TARGET = {
     "procedure.contrast.reason": 0.83,
-    "procedure.levels": 0.94,
+    "procedure.levels": 0.94,  # 0.947 measured
 }
 
 
