@@ -30,7 +30,7 @@ LEVEL_PATTERN = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LevelMention:
     """A level written in the text and what it normalizes to."""
 

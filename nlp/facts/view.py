@@ -80,7 +80,7 @@ _NEGATIVE_ANSWER = re.compile(r"[ \t]*:{1,2}[ \t]*(?:none|no|n/?a|never|denies)\
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """A concept mention (medspaCy target) with its ConText flags and section."""
 
