@@ -31,7 +31,7 @@ _PAIN_PATTERNS = [
         re.compile(
             r"\b(?:vas|nrs|nprs|pain(?:\s+(?:score|level|scale|rating|intensity))?|numeric (?:pain )?rating(?: scale)?)"  # noqa: E501
             r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|\(?0\s*(?:-|to)\s*10\)?|[()]|\s)*"
-            r"(\d{1,2}(?:\.\d)?)(?!\s*(?:/|out of|mg|ml|%|cc|weeks?|days?|months?|years?|\.\d|\d|-|to\s+10))",
+            r"(\d{1,2}(?:\.\d)?)(?!\s*(?:/|out of|mg|ml|%|cc|weeks?|days?|months?|years?|\.\d|\d|-|to\s+10))",  # noqa: E501
             re.I,
         ),
     ),
