@@ -118,6 +118,7 @@ class NoteView:
     def __post_init__(self) -> None:
         # Doc.text joins every token on each access: read it once.
         self._text = doc_text(self.doc)
+        self._has_boxes = "[" in self._text or "\u2610" in self._text or "\u2612" in self._text
         spans: list[tuple[int, int, str | None]] = []
         for section in self.doc._.sections:
             start_tok, end_tok = section.section_span
@@ -313,10 +314,13 @@ class NoteView:
     def unchecked(self, start: int, end: int) -> bool:
         """Template checkboxes: "[ ] Ultrasound" is an option not chosen, and
         "Prior ESI: [ ] Yes [x] No" answers no."""
-        if _UNCHECKED_BEFORE.search(self._text, max(0, start - 8), start):
+        boxes = self._has_boxes
+        if boxes and _UNCHECKED_BEFORE.search(self._text, max(0, start - 8), start):
             return True
+        if ":" not in self._text[end : end + 4]:
+            return False  # neither "Label: [x] No" nor "Label: none" follows
         line_end = self._text.find("\n", end, end + 80)
-        answer = _CHECKED_ANSWER.match(
+        answer = boxes and _CHECKED_ANSWER.match(
             self._text, end, line_end if line_end >= 0 else min(len(self._text), end + 80)
         )
         if answer:
