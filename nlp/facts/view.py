@@ -336,8 +336,16 @@ class NoteView:
             flags.setdefault((target.start, target.end), set()).add(modifier.category)
         return flags
 
+    @cached_property
+    def _targets_by_label(self) -> dict[str, list[Target]]:
+        grouped: dict[str, list[Target]] = {}
+        for target in self.targets:
+            grouped.setdefault(target.label, []).append(target)
+        return grouped
+
     def targets_of(self, label: str) -> list[Target]:
-        return [t for t in self.targets if t.label == label]
+        """Targets with this label, in text order (a new list the caller may change)."""
+        return list(self._targets_by_label.get(label, ()))
 
     @property
     def levels(self) -> list[LevelMention]:
