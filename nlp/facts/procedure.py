@@ -32,6 +32,11 @@ _CATHETER_OUT = re.compile(
     r"\b(?:removed|withdrew|withdrawn)\b[^.\n]{0,30}\bcatheter\b",
     re.I,
 )
+_PLANNING_IMAGE = re.compile(
+    r"\b(?:planning|scout|localizer|localizing)\s+(?:ct\s+)?(?:scan|images?|views?)\b|\bscan of\b",
+    re.I,
+)
+_BLANK_VALUE = re.compile(r"[ \t]*:{1,2}[ \t]*(?:_{2,}|\*{2,}|\[\s*\])")
 _CONTRAST_SPREAD = re.compile(
     r"\b(?:spread\w*|flow\w*|outlin\w*|extend\w*|extension|cephalad|caudad|epidurogram)\b", re.I
 )
@@ -165,6 +170,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         r"\b(?:inject\w*|needle|tuohy|advanced|entered|placed)\b", sentence, re.I
     ):
         return False
+    if _PLANNING_IMAGE.search(sentence):
+        return False  # "a planning scan of L3 through L5" images levels, it does not inject them
     if _CONTRAST_SPREAD.search(sentence):
         return False  # "contrast spread from T11 to L2" describes flow, not the injected level
     after = view.text[mention.end : mention.end + 60]
@@ -288,7 +295,11 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
         and not t.hypothetical
         and not t.historical
     ]
-    positive = [t for t in mentions if not t.negated and t.value != "none"]
+    positive = [
+        t
+        for t in mentions
+        if not t.negated and t.value != "none" and not view.in_history_sentence(t.start)
+    ]
     denied = [
         t for t in mentions if (t.negated and t.value in ("fluoroscopy", "ct")) or t.value == "none"
     ]
@@ -316,6 +327,8 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
         section = view.section_at(start)
         if section in ("allergies", "history", "imaging", "plan", "indication", "home_medications"):
             continue
+        if _BLANK_VALUE.match(view.text, match.end()):
+            continue  # "Contrast: ___": an unfilled template field says nothing
         s, e = view.sentence_at(start)
         negations = cue("contrast_negation_phrase").finditer(view.text, s, e)
         if any(n.start() <= start < n.end() for n in negations):
