@@ -289,7 +289,8 @@ _ITEM_NOISE = re.compile(
 
 _NOT_A_DIAGNOSIS = re.compile(
     r"\w:\s|inject|epidural|consent|therap|\bpt\b|nsaid|tolerat|\d\s*/\s*10|weeks|wks|months|"
-    r"mri|\bct\b|fluoro|needle|level|procedure",
+    r"mri|\bct\b|fluoro|needle|level|procedure|\binj\b|lido|caudal|laminar|foraminal|\besi\b|"
+    r"\bblock|\d\s*(?:mg|ml|cc|%)|relief|helped",
     re.I,
 )
 
