@@ -455,8 +455,15 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
         before = view.text[max(0, match.start() - 50) : match.start()]
         if cue("complication_negated").search(before):
             continue
-        if view.section_at(match.start()) in ("consent", "plan", "history"):
-            continue
+        if view.section_at(match.start()) in (
+            "consent",
+            "plan",
+            "history",
+            "indication",
+            "diagnosis",
+            "anesthesia",
+        ) or view.in_history_sentence(match.start()):
+            continue  # a past vasovagal episode or a PDPH diagnosis is not today's complication
         if re.search(r"\brisks?\b", view.sentence_text(match.start()), re.I):
             continue
         complications = "present"

@@ -72,11 +72,14 @@ def _next_line_is_label(text: str, line_end: int, end: int) -> bool:
 
 _UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
 _CHECKED_ANSWER = re.compile(
-    r"\s*:{0,2}\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|none|y|n)\b",
+    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}:{0,2}\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|none|y|n)\b",
     re.I,
 )
 # "Prior ESI: None", "Prior injections:: no" answer a template label in the negative.
-_NEGATIVE_ANSWER = re.compile(r"[ \t]*:{1,2}[ \t]*(?:none|no|n/?a|never|denies)\b", re.I)
+_NEGATIVE_ANSWER = re.compile(
+    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}:{1,2}[ \t]*(?:none|no|n/?a|never|denies)[ \t]*(?:[.;,|]|$)",
+    re.I | re.M,
+)
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 
 
@@ -317,7 +320,7 @@ class NoteView:
         boxes = self._has_boxes
         if boxes and _UNCHECKED_BEFORE.search(self._text, max(0, start - 8), start):
             return True
-        if ":" not in self._text[end : end + 4]:
+        if ":" not in self._text[end : end + 24]:
             return False  # neither "Label: [x] No" nor "Label: none" follows
         line_end = self._text.find("\n", end, end + 80)
         answer = boxes and _CHECKED_ANSWER.match(
