@@ -64,5 +64,7 @@ def test_long_runs_keep_the_text_exact(nlp, text):
 
 
 def test_dictated_ordinal_levels():
-    found = [m.levels for m in find_levels("the fourth/fifth lumbar interspace; lumbosacral junction")]
+    found = [
+        m.levels for m in find_levels("the fourth/fifth lumbar interspace; lumbosacral junction")
+    ]
     assert found == [("L4-L5",), ("L5-S1",)]

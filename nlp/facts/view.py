@@ -72,7 +72,7 @@ def _next_line_is_label(text: str, line_end: int, end: int) -> bool:
 
 _UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
 _CHECKED_ANSWER = re.compile(
-    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}:{0,2}\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|none|y|n)\b",
+    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}:{0,2}\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|none|y|n)\b",  # noqa: E501
     re.I,
 )
 # "Prior ESI: None", "Prior injections:: no" answer a template label in the negative.
