@@ -9,12 +9,9 @@ up there. Screenshots go to the test's tmp_path for a human to look at when a te
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.serving import served
 from tests.test_reports import NOTE
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,54 +59,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_ready(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"esicheck serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"esicheck serve not ready after {STARTUP_SECONDS} s")
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[tuple[str, str]]:
     """(base URL, API key) of a served app on a free loopback port with a fresh SQLite db."""
-    folder = tmp_path_factory.mktemp("serve")
-    env = {**os.environ, "ESICHECK_DATABASE_URL": f"sqlite:///{folder / 'esicheck.sqlite'}"}
-    key = subprocess.run(
-        [*_esicheck(), "keys", "create", "--name", "browser"],
-        env=env,
-        cwd=folder,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout.strip()
-    port = _free_port()
-    process = subprocess.Popen(
-        [*_esicheck(), "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, process)
-        yield base, key
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with served(
+        tmp_path_factory.mktemp("serve"), log_level="warning", startup_seconds=STARTUP_SECONDS
+    ) as server:
+        yield server.url, server.key
 
 
 @pytest.fixture(scope="module")

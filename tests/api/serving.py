@@ -42,7 +42,10 @@ class Served:
 
 @contextmanager
 def served(
-    tmp_path: Path, env: dict[str, str] | None = None, log_level: str = "debug"
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+    log_level: str = "debug",
+    startup_seconds: float = 60,
 ) -> Iterator[Served]:
     """A ready `esicheck serve` on SQLite in `tmp_path` with one API key; stopped afterwards."""
     esicheck = esicheck_command()
@@ -78,7 +81,7 @@ def served(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + startup_seconds
         while True:
             assert server.poll() is None, stderr_path.read_text()[-2000:]
             try:

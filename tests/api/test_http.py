@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import base64
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from api.store.repository import Repository
+from tests.api.serving import served
 
 PROBLEM = "application/problem+json"
 
@@ -416,72 +411,21 @@ def test_fhir_malformed_json_is_422(client, auth):
 
 
 # a real server -----------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_esicheck_serve_round_trip(tmp_path):
-    esicheck = str(Path(sys.executable).with_name("esicheck"))
-    if not os.path.exists(esicheck):
-        esicheck = "/work/venv/bin/esicheck"
-    db = f"sqlite:///{tmp_path / 'serve.sqlite'}"
-    key = subprocess.run(
-        [esicheck, "keys", "create", "--name", "serve-test", "--db", db],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout.strip()
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            esicheck,
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--db",
-            db,
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read().decode()[-2000:]
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "esicheck serve did not become ready"
-            time.sleep(0.2)
-        headers = {"Authorization": f"Bearer {key}"}
+    with served(tmp_path, log_level="warning") as server:
+        headers = {"Authorization": f"Bearer {server.key}"}
         created = httpx.post(
-            f"{base}/v1/analyses",
+            f"{server.url}/v1/analyses",
             json={"text": NOTE, "note_id": "s-1"},
             headers=headers,
             timeout=30,
         )
         assert created.status_code == 201, created.text
-        fetched = httpx.get(f"{base}/v1/analyses/{created.json()['id']}", headers=headers)
+        fetched = httpx.get(f"{server.url}/v1/analyses/{created.json()['id']}", headers=headers)
         assert fetched.json()["analysis"] == created.json()["analysis"]
-        assert httpx.get(f"{base}/v1/analyses").status_code == 401
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stderr.close()
+        assert httpx.get(f"{server.url}/v1/analyses").status_code == 401
 
 
 # migrations --------------------------------------------------------------------------
