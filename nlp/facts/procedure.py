@@ -464,8 +464,8 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
     is_esi = kind == "epidural_steroid_injection"
     return Procedure(
         is_epidural_injection=is_esi,
-        procedure_type=kind if kind else None,
-        region=region_value if (is_esi or kind) else region_value,
+        procedure_type=kind,
+        region=region_value,
         approach=approach_value,
         levels=level_names,
         laterality=side,
