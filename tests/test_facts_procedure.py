@@ -25,11 +25,48 @@ def note(
         ("Ultrasound-guided caudal needle placement.", "ultrasound"),
         ("The injection was done without fluoroscopy using a landmark technique.", "none"),
         ("No fluoroscopy was used.", "none"),
+        ("Fluoroscopy was not used; the interspace was palpated.", "none"),
+        ("The C-arm was unavailable today, so a landmark technique was used.", "none"),
+        ("Fluoro unavailable, done by palpation.", "none"),
         ("The needle was placed at L4-5 and the drug injected.", None),
     ],
 )
 def test_guidance(run, body, expected):
     assert run(note(body=body)).procedure.guidance == expected
+
+
+def test_negation_after_the_term_does_not_negate_a_later_sedative(run):
+    """A trailing "[ ] None" checkbox must not undo the sedatives listed before it."""
+    analysis = run(note(body="Sedation:: [x] IV - midazolam 2 mg, fentanyl 50 mcg   [ ] None\n"
+                        "Tuohy needle at L4-5, loss of resistance. Depo-Medrol 80 mg injected."))
+    names = {m.name for m in analysis.medications}
+    assert {"midazolam", "fentanyl"} <= names
+
+
+@pytest.mark.parametrize("gap", ["\n\n", "\n"])
+def test_unheaded_procedure_work_after_an_indication_field_is_todays(run, gap):
+    """Terse notes often go straight from "Indication: ..." to the work with no header."""
+    text = (
+        "Procedure: Lumbar interlaminar ESI L5-S1\n"
+        "Indication: 58 yo F with left leg pain despite 8 weeks of PT. MRI L5-S1 protrusion."
+        f"{gap}Prepped and draped in the usual sterile fashion. Under fluoroscopy a 20 g Tuohy "
+        "needle was advanced at L5-S1 with loss of resistance. Omnipaque 2 mL showed epidural "
+        "spread. Injected Depo-Medrol 80 mg with 3 mL saline.\nTolerated well.\n"
+    )
+    analysis = run(text)
+    assert analysis.procedure.guidance == "fluoroscopy"
+    assert analysis.procedure.contrast.status == "used"
+    assert "methylprednisolone acetate" in {m.name for m in analysis.medications}
+
+
+def test_history_paragraph_mentioning_a_past_technique_stays_background(run):
+    text = (
+        "Procedure: Lumbar interlaminar ESI L4-5\n"
+        "HISTORY: Chronic leg pain.\n\nPrevious ESI under fluoroscopy with a Tuohy needle and "
+        "loss of resistance gave 70% relief.\n\n"
+        "PROCEDURE: Needle placed at L4-5 by palpation; Depo-Medrol 80 mg injected.\n"
+    )
+    assert run(text).procedure.guidance is None
 
 
 def test_guidance_in_history_or_plan_is_not_todays(run):

@@ -81,6 +81,8 @@ _NEGATIVE_ANSWER = re.compile(
     re.I | re.M,
 )
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
+# Words that put a technique mention in the past ("last ESI ... with loss of resistance").
+_EARLIER_WORK = re.compile(r"\b(?:previous(?:ly)?|prior(?!\s+to\b)|last|ago|history)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +166,56 @@ class NoteView:
                     bounded.append((start, gap.start(), category))
                     bounded.append((gap.end(), end, None))
                     continue
+            if category in BACKGROUND_SECTIONS:
+                work = self._work_start(line_end, end, inline)
+                if work is not None:
+                    bounded.append((start, work, category))
+                    bounded.append((work, end, None))
+                    continue
             bounded.append((start, end, category))
         return bounded
+
+    def _work_start(self, line_end: int, end: int, inline: bool) -> int | None:
+        """Where a background section (indication, history, plan...) gives way to an unheaded
+        account of today's hands-on work ("prepped and draped", "20 g Tuohy", "loss of
+        resistance"). Notes often skip the PROCEDURE header after "Indication: ...", and the
+        work must not be read as background. A one-line field ends at its first blank line;
+        a headed block at the paragraph (or new line) where the work begins."""
+        text = self._text
+        technique = cues()["technique_work"]
+        paragraph_start: int | None = None
+        previous = text[:line_end].rstrip()
+        position = line_end
+        while position < end:
+            next_end = text.find("\n", position + 1)
+            next_end = end if next_end < 0 or next_end > end else next_end
+            line = text[position + 1 : next_end]
+            stripped = line.strip()
+            if not stripped:
+                paragraph_start = None
+                previous = ""
+                position = next_end
+                continue
+            line_start = position + 1
+            starts_statement = (
+                not previous
+                or previous[-1:] in (".", ";", ":", ")")
+                or bool(_LIST_ITEM.match(stripped))
+            )
+            if paragraph_start is None:
+                paragraph_start = line_start
+            if (
+                starts_statement
+                and technique.search(line)
+                and not _EARLIER_WORK.search(line)
+            ):
+                gap = _BLANK_LINE.search(text, line_end, line_start)
+                if gap is None:
+                    return line_start
+                return gap.end() if inline else paragraph_start
+            previous = stripped
+            position = next_end
+        return None
 
     def _field_end(self, line_end: int, end: int, header_length: int) -> int | None:
         """Where a short labelled field ends: at its line end when the next line starts a new
