@@ -100,6 +100,12 @@ def test_guidance_in_history_or_plan_is_not_todays(run):
             "contraindicated",
             "renal",
         ),
+        ("Contrast:: NOT USED - documented iodinated contrast allergy", "contraindicated",
+         "allergy"),
+        ("Contrast:: Not administered - patient is pregnant", "contraindicated", "pregnancy"),
+        ("Epidurography omitted due to IV contrast allergy (anaphylaxis).", "contraindicated",
+         "allergy"),
+        ("Omnipaque was avoided (allergy).", "contraindicated", "allergy"),
         ("The needle was placed and Depo-Medrol 80 mg injected.", None, None),
     ],
 )
