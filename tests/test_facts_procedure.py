@@ -171,6 +171,33 @@ def test_imaging_levels_are_not_procedure_levels(run):
     assert analysis.procedure.levels == ["L5-S1"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The epidurogram showed a filling defect along the left L5 and S1 roots.",
+        "A Racz catheter was steered to the left ventrolateral epidural space at S1.",
+        "Indication: left S1 radiculopathy.",
+    ],
+)
+def test_contrast_findings_catheter_positions_and_diagnoses_are_not_levels(run, sentence):
+    text = (
+        "PROCEDURE: Caudal epidural steroid injection\n"
+        "DESCRIPTION: Under fluoroscopy the needle entered the sacral hiatus. "
+        f"{sentence} Kenalog 80 mg injected.\n"
+    )
+    assert run(text).procedure.levels == []
+
+
+def test_medial_branch_levels_are_the_nerves_not_the_joints(run):
+    analysis = run(
+        "PROCEDURE: Diagnostic medial branch block\n"
+        "Axial back pain. Dx: facet syndrome, right L4-5 and L5-S1.\n"
+        "DESCRIPTION: Under fluoroscopy 22g needles were placed to the right L3 and L4 medial "
+        "branches and the right L5 dorsal ramus. Bupivacaine 0.5% 0.5 mL at each target.\n"
+    )
+    assert sorted(analysis.procedure.levels) == ["L3", "L4", "L5"]
+
+
 def test_caudal_is_sacral(run):
     analysis = run(
         note(
@@ -207,6 +234,7 @@ def test_laterality(run, title, side):
         ("Right sacroiliac joint injection", "si_joint"),
         ("Trigger point injections", "trigger_point"),
         ("Percutaneous adhesiolysis (Racz)", "adhesiolysis"),
+        ("Bilat L4-5 + L5-S1 facet jt inj (IA)", "facet"),
     ],
 )
 def test_non_esi_procedures_are_never_epidural_injections(run, title, kind):

@@ -38,7 +38,9 @@ _PLANNING_IMAGE = re.compile(
 )
 _BLANK_VALUE = re.compile(r"[ \t]*:{1,2}[ \t]*(?:_{2,}|\*{2,}|\[\s*\])")
 _CONTRAST_SPREAD = re.compile(
-    r"\b(?:spread\w*|flow\w*|outlin\w*|extend\w*|extension|cephalad|caudad|epidurogram)\b", re.I
+    r"\b(?:spread\w*|flow\w*|outlin\w*|extend\w*|extension|cephalad|caudad|epidurogram|"
+    r"filling defect|fill(?:ed|ing) (?:of|along|around)|opacif\w*)\b",
+    re.I,
 )
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
@@ -186,11 +188,16 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
     return True
 
 
-def levels(view: NoteView, approach_value: str | None) -> tuple[list[str], list[Evidence]]:
+def levels(
+    view: NoteView, approach_value: str | None, kind: str | None = None
+) -> tuple[list[str], list[Evidence]]:
+    """Today's levels. Transforaminal injections and medial branch blocks target nerves named
+    by one vertebra ("L5", "L3 and L4 medial branches"), so single levels win there; other
+    approaches enter an interspace ("L4-L5")."""
     chosen = [m for m in view.levels if _level_is_procedural(view, m)]
     interspaces = [m for m in chosen if any("-" in lv for lv in m.levels)]
     singles = [m for m in chosen if not any("-" in lv for lv in m.levels)]
-    if approach_value == "transforaminal":
+    if approach_value == "transforaminal" or kind == "medial_branch":
         picked = singles or interspaces
     else:
         picked = interspaces or singles
@@ -435,7 +442,7 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
     evidence["procedure_type"] = ev
     approach_value, ev = approach(view)
     evidence["approach"] = ev
-    level_names, ev = levels(view, approach_value)
+    level_names, ev = levels(view, approach_value, kind)
     evidence["levels"] = ev
     if kind in ("si_joint", "trigger_point"):
         level_names, evidence["levels"] = [], []  # joint or muscle injections have no level
