@@ -115,3 +115,17 @@ def test_prior_injection_response(run):
     assert prior.is_repeat and prior.documented
     assert prior.relief_percent == 70.0 and prior.duration_weeks == 16.0
     assert not run(wrap("HISTORY: No prior injections.")).prior_injection.is_repeat
+
+
+@pytest.mark.parametrize(
+    ("body", "repeat"),
+    [
+        ("PLAN: A repeat injection will be considered if relief is sustained.", False),
+        ("DETAILS: A Tuohy needle went left paramedian and a second 20-gauge Tuohy needle "
+         "right paramedian.", False),
+        ("HPI: She returns for her scheduled repeat injection.", True),
+        ("HPI: Repeat L4-5 interlaminar ESI today.", True),
+    ],
+)
+def test_repeat_injection_is_a_past_injection_not_a_plan_or_a_second_needle(run, body, repeat):
+    assert run(wrap(body)).prior_injection.is_repeat is repeat

@@ -483,6 +483,8 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
         if target.hypothetical or target.negated:
             continue
         sentence = view.sentence_text(target.start)
+        if target.section == "plan" or cue("future_cue").search(sentence):
+            continue  # "a repeat injection will be considered": a plan, not a past injection
         if cue("other_procedure").search(sentence) and not cue("epidural_word").search(sentence):
             continue  # "prior injections" of facets or an RFA are not prior epidurals
         anchors.append(target)
@@ -505,10 +507,13 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
         else:
             line_s, _ = view.line_at(target.start)
             before = view.text[max(line_s, target.start - 45) : target.start]
-            if cue("repeat_cue").search(before) and not re.search(
-                r"\b(?:will|may|plan|consider|if)\b", before, re.I
+            repeat = cue("repeat_cue").search(before)
+            if (
+                repeat
+                and not cue("future_cue").search(before)
+                and not cue("repeat_of_something_else").search(before, repeat.start())
             ):
-                anchors.append(target)
+                anchors.append(target)  # "repeat L5 TFESI", not "a second Tuohy needle right"
     anchors.sort(key=lambda t: t.start)
     return anchors
 
