@@ -25,6 +25,7 @@ def note(
         ("Ultrasound-guided caudal needle placement.", "ultrasound"),
         ("The injection was done without fluoroscopy using a landmark technique.", "none"),
         ("No fluoroscopy was used.", "none"),
+        ("Prone on the CT gantry; under intermittent CT fluroscopy the needle was placed.", "ct"),
         ("Fluoroscopy was not used; the interspace was palpated.", "none"),
         ("The C-arm was unavailable today, so a landmark technique was used.", "none"),
         ("Fluoro unavailable, done by palpation.", "none"),
@@ -283,3 +284,21 @@ def test_sections_are_recognized(nlp):
         view.section_at(text.index(word)) for word in ("lumbar", "NKDA", "signed", "Needle", "home")
     ]
     assert categories == ["diagnosis", "allergies", "consent", "technique", "post_procedure"]
+
+
+def test_side_of_a_finding_is_not_the_side_injected(run):
+    text = (
+        "Office procedure - caudal epidural\n"
+        "Sandra, 58, with leg pain (MRI: moderate central and bilateral foraminal stenosis at "
+        "L5-S1). Under fluoroscopy the needle entered the sacral hiatus; Kenalog 80 mg injected.\n"
+    )
+    assert run(text).procedure.laterality is None
+
+
+@pytest.mark.parametrize(
+    ("title", "side"),
+    [("R SIJ injection - fluoro-guided", "right"), ("TPI x4 - L upper trap", "left")],
+)
+def test_side_of_non_epidural_procedures(run, title, side):
+    text = f"{title}\n- 25g needle placed under fluoro, bupivacaine 0.25% 2 mL injected.\n"
+    assert run(text).procedure.laterality == side

@@ -253,6 +253,8 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
             view.text[match.end() : match.end() + 60]
         ):
             continue  # "left S1 radiculopathy", "bilat L5 roots": anatomy, not the side injected
+        if cue("pathology_after_level").search(after):
+            continue  # "bilateral foraminal stenosis": a finding, not the side injected
         word = (match.group(1) or match.group(2)).lower().rstrip(".")
         if word == "midline":
             if not cue("procedure_cue").search(view.sentence_text(start)):
