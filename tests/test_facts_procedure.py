@@ -199,6 +199,26 @@ def test_medial_branch_levels_are_the_nerves_not_the_joints(run):
     assert sorted(analysis.procedure.levels) == ["L3", "L4", "L5"]
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("- alcohol prep, no imaging\n- 27g needle, 1% lidocaine 1 mL at each of 4 points", "none"),
+        ("No imaging available for review. Tuohy needle at L4-5 by loss of resistance.", None),
+    ],
+)
+def test_no_imaging_means_no_guidance_unless_it_is_about_studies(run, body, expected):
+    assert run(note(body=body)).procedure.guidance == expected
+
+
+def test_contrast_spread_direction_is_not_the_caudal_approach(run):
+    analysis = run(note(
+        title="Neurolytic lumbar epidural block, L2-L3 midline interlaminar approach",
+        body="Tuohy needle at L2-L3 by loss of resistance under fluoroscopy. Omnipaque 3 mL "
+        "showed caudal epidural spread toward the sacral segments. Phenol 6% 5 mL injected.",
+    ))
+    assert (analysis.procedure.approach, analysis.procedure.region) == ("interlaminar", "lumbar")
+
+
 def test_caudal_is_sacral(run):
     analysis = run(
         note(

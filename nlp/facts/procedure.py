@@ -42,6 +42,12 @@ _CONTRAST_SPREAD = re.compile(
     r"filling defect|fill(?:ed|ing) (?:of|along|around)|opacif\w*)\b",
     re.I,
 )
+# "no imaging available/on file": about diagnostic studies, not how the needle was guided.
+_IMAGING_ON_FILE = re.compile(
+    r"[\s:-]*(?:is\s+|was\s+|were\s+)?(?:available|on file|for review|to review|studies|"
+    r"reports?|reviewed|of the|since|prior|done|obtained|to date|yet|has been|have been)\b",
+    re.I,
+)
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
 
@@ -128,14 +134,17 @@ def procedure_type(
 
 
 def _imaging_direction(view: NoteView, target: Target) -> bool:
-    """'caudal tilt', 'cephalocaudal angulation': a C-arm direction, not the caudal approach."""
+    """'caudal tilt', 'cephalocaudal angulation': a C-arm direction, not the caudal approach;
+    'showed caudal epidural spread': the direction contrast flowed."""
     if target.value != "caudal":
         return False
-    after = view.text[target.end : target.end + 20]
+    after = view.text[target.end : target.end + 30]
     before = view.text[max(0, target.start - 12) : target.start]
     return bool(
         re.match(r"[\s-]*(?:tilt|angul|angle|direction|view|projection)", after, re.I)
-        or re.search(r"(?:cranio|cephalo|cephalad[\s-]?)$", before, re.I)
+        or re.match(r"[\s-]*(?:and\s+cephalad\s+)?(?:epidural\s+)?(?:spread|flow|extension)\b",
+                    after, re.I)
+        or re.search(r"(?:cranio|cephalo|cephalad[\s-]?(?:and\s+)?)$", before, re.I)
     )
 
 
@@ -310,7 +319,10 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
         if not t.negated and t.value != "none" and not view.in_history_sentence(t.start)
     ]
     denied = [
-        t for t in mentions if (t.negated and t.value in ("fluoroscopy", "ct")) or t.value == "none"
+        t
+        for t in mentions
+        if (t.negated and t.value in ("fluoroscopy", "ct"))
+        or (t.value == "none" and not _IMAGING_ON_FILE.match(view.text, t.end))
     ]
     for value in ("ct", "fluoroscopy", "ultrasound"):
         hits = [t for t in positive if t.value == value]
