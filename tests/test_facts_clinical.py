@@ -19,6 +19,12 @@ def wrap(body):
         ("Pain is 6 out of 10.", [("unspecified", 6.0)]),
         ("Pain score pre 8 post 3.", [("pre", 8.0), ("post", 3.0)]),
         ("Seen 5/10/2024 for follow up.", []),
+        ("Post: no complications, NRS 3/10, d/c home.", [("post", 3.0)]),
+        ("Left leg pain 6 mo, NRS 8/10 before.", [("pre", 8.0)]),
+        ("Headache 1/10 sitting at 1 hour.", [("post", 1.0)]),
+        ("VAS today 8.", [("pre", 8.0)]),
+        ("Pain 3/10 before discharge.", [("post", 3.0)]),
+        ("Pain 2/10. No complications. Discharged home.", [("post", 2.0)]),
     ],
 )
 def test_pain_scores(run, body, expected):

@@ -30,8 +30,10 @@ _PAIN_PATTERNS = [
         "pain.scale_value",
         re.compile(
             r"\b(?:vas|nrs|nprs|pain(?:\s+(?:score|level|scale|rating|intensity))?|numeric (?:pain )?rating(?: scale)?)"  # noqa: E501
-            r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|\(?0\s*(?:-|to)\s*10\)?|[()]|\s)*"
-            r"(\d{1,2}(?:\.\d)?)(?!\s*(?:/|out of|mg|ml|%|cc|weeks?|days?|months?|years?|\.\d|\d|-|to\s+10))",  # noqa: E501
+            r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|today|now|currently|at rest|"
+            r"\(?0\s*(?:-|to)\s*10\)?|[()]|\s)*"
+            r"(\d{1,2}(?:\.\d)?)(?!\s*(?:/|out of|mg|ml|%|cc|weeks?|wks?|days?|d\b|months?|mos?\b|"
+            r"years?|yrs?\b|hours?|hrs?\b|min|x\b|times|\.\d|\d|-|to\s+10))",
             re.I,
         ),
     ),
@@ -157,6 +159,17 @@ def _local_timing(view: NoteView, start: int, end: int, document_type: str | Non
         return "post"
     if e - s < 40 and same_line and cue("post_context").search(view.text[previous[0] : s]):
         return "post"  # "Tolerated well, no complications. Pain 5/10."
+    gap_end = e
+    while gap_end < len(view.text) and view.text[gap_end] in " \t":
+        gap_end += 1
+    following = view.sentence_at(gap_end) if gap_end < len(view.text) else (e, e)
+    if (
+        e - s < 40
+        and following[0] >= e
+        and "\n" not in view.text[e : following[0]]
+        and cue("post_context").match(view.text, following[0])
+    ):
+        return "post"  # "Pain 2/10. No complications. Discharged home."
     if document_type == "progress":
         return "follow_up"
     if document_type and document_type not in ("procedure", "supporting"):
@@ -179,9 +192,9 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
     covered: set[int] = set()
     for rule, pattern in _PAIN_PATTERNS:
         for match in pattern.finditer(view.text):
-            if match.start() in covered:
-                continue
             value_group = 2 if rule == "pain.pre_post" else 1
+            if match.start(value_group) in covered:
+                continue  # "NRS 3/10" is one score, found by two patterns
             value = float(match.group(value_group))
             if value > 10:
                 continue
@@ -206,7 +219,8 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
             if rule == "pain.pre_post":
                 timing = "pre" if match.group(1).lower() == "pre" else "post"
             else:
-                timing = _timing(view, match.start(), match.end(), document_type)
+                # Words inside the match ("VAS today 8") count as words before the value.
+                timing = _timing(view, match.start(value_group), match.end(), document_type)
             window = view.text[max(0, match.start() - 30) : match.end()].lower()
             instrument = (
                 "VAS"
