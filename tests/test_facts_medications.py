@@ -59,3 +59,19 @@ def test_needle_gauge_is_not_a_dose(run):
         run, "A 20 g Tuohy needle was used; 2 mL of 1% lidocaine and Kenalog 80 mg were injected."
     )
     assert all(m.dose is None or m.dose.unit != "g" for m in found.values())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "volume"),
+    [
+        ("Omnipaque 180 1 mL through each needle (2 mL total) confirmed spread.", "iohexol", 2.0),
+        ("Marcaine 0.25% 2 mL on each side (4 mL total) was injected.", "bupivacaine", 4.0),
+        ("Then 2 mL of 0.25% bupivacaine on each side (4 mL total).", "bupivacaine", 4.0),
+        ("Mixture: 0.25% bupivacaine 5 mL + Decadron 4 mg (1 mL), 3 mL per level (6 mL total).",
+         "dexamethasone", 1.0),
+    ],
+)
+def test_volume_is_the_session_total_when_one_is_given_after_a_per_site_amount(
+    run, sentence, name, volume
+):
+    assert meds(run, sentence)[(name, "epidural")].volume_ml == volume

@@ -47,6 +47,10 @@ _TECHNIQUE_SALINE = re.compile(
     re.I,
 )
 _MIXTURE_TOTAL = re.compile(r"\s*(?:in\s+)?total\s*[:=]", re.I)
+# "1 mL per site (4 mL total)", "2 mL each side (4 mL)": the later volume is the session total.
+_PER_SITE = re.compile(r"\b(?:per|each|bilateral(?:ly)?|both)\b", re.I)
+_VOLUME_BETWEEN = re.compile(r"\d\s*(?:ml|mls|cc)\b", re.I)
+_TOTAL_AFTER = re.compile(r"\s*(?:total|in total|altogether|combined)\b|\s*\)", re.I)
 _TOTAL_CUE = re.compile(r"\btotals?\b|=", re.I)
 
 
@@ -63,6 +67,7 @@ class _Amounts:
     concentration: str | None = None
     conc_mg_per_ml: float | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
+    volume_span: tuple[int, int] | None = None
     totals: bool = False
 
     def reset_for_total(self) -> None:
@@ -157,6 +162,8 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
                 continue
             if _after_total(view, s_start, drugs[owner].start):
                 amounts[owner].reset_for_total()
+            if _is_session_total(view, amounts[owner], q_start, q_end, match.group(2)):
+                amounts[owner].volume_ml = None
             _record(
                 amounts[owner],
                 _number(match.group(1)),
@@ -170,6 +177,26 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
             if owner is not None and amounts[owner].concentration is None:
                 amounts[owner].concentration = match.group(1)
     return amounts
+
+
+def _is_session_total(
+    view: NoteView, amount: _Amounts, q_start: int, q_end: int, unit: str
+) -> bool:
+    """A volume in parentheses or marked "total" right after a per-site volume of the same
+    drug ("1% lidocaine 1 mL per site (4 mL total)") replaces the per-site amount."""
+    if amount.volume_ml is None or not amount.spans or _unit(unit) != "ml":
+        return False
+    if amount.volume_span is None:
+        return False
+    between = view.text[amount.volume_span[1] : q_start]
+    if _VOLUME_BETWEEN.search(between):
+        return False  # another volume came between: "(1 mL), 3 mL per level (6 mL total)"
+    return (
+        len(between) <= 60
+        and bool(_PER_SITE.search(between))
+        and "(" in between
+        and bool(_TOTAL_AFTER.match(view.text, q_end))
+    )
 
 
 def _owner(
@@ -210,6 +237,7 @@ def _record(amount: _Amounts, value: float, unit: str, raw: str, span: tuple[int
     elif unit == "ml":
         if amount.volume_ml is None:
             amount.volume_ml = value
+            amount.volume_span = span
     elif unit in ("mg", "mcg", "g", "units"):
         if amount.dose is None:
             amount.dose = Dose(value=value, unit=unit)
