@@ -75,3 +75,15 @@ def test_volume_is_the_session_total_when_one_is_given_after_a_per_site_amount(
     run, sentence, name, volume
 ):
     assert meds(run, sentence)[(name, "epidural")].volume_ml == volume
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "He tried meloxicam and a methylprednisolone taper without relief.",
+        "Failed gabapentin and a Medrol Dosepak.",
+    ],
+)
+def test_drugs_the_patient_tried_are_not_todays_injectate(run, history):
+    names = set(n for n, _ in meds(run, f"{history} Dexamethasone 10 mg was injected."))
+    assert "methylprednisolone acetate" not in names and "dexamethasone" in names

@@ -49,6 +49,16 @@ _TECHNIQUE_SALINE = re.compile(
 _MIXTURE_TOTAL = re.compile(r"\s*(?:in\s+)?total\s*[:=]", re.I)
 # "1 mL per site (4 mL total)", "2 mL each side (4 mL)": the later volume is the session total.
 _PER_SITE = re.compile(r"\b(?:per|each|bilateral(?:ly)?|both)\b", re.I)
+# Conservative-care history: an oral course or a drug the patient tried or takes.
+_ORAL_COURSE_AFTER = re.compile(
+    r"[\s-]*(?:\d+\s*(?:mg|mcg)\s*)?(?:taper|dose ?pa?c?k|dosepak|tablets?|tabs?|capsules?|"
+    r"p\.?o\.?\b|orally|by mouth|daily|bid|tid|qid|qhs|prn|burst)\b",
+    re.I,
+)
+_TRIED_BEFORE = re.compile(
+    r"\b(?:tried|trials? of|failed|takes|taking|took|prescribed|course of)\b[^.;\n]{0,30}$",
+    re.I,
+)
 _VOLUME_BETWEEN = re.compile(r"\d\s*(?:ml|mls|cc)\b", re.I)
 _TOTAL_AFTER = re.compile(r"\s*(?:total|in total|altogether|combined)\b|\s*\)", re.I)
 _TOTAL_CUE = re.compile(r"\btotals?\b|=", re.I)
@@ -109,6 +119,10 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             view.text[max(0, t.start - 40) : t.end + 12]
         ):
             continue  # "loss of resistance to saline", "saline flush": technique, not injectate
+        if _ORAL_COURSE_AFTER.match(view.text, t.end) or _TRIED_BEFORE.search(
+            view.text, max(0, t.start - 40), t.start
+        ):
+            continue  # "a methylprednisolone taper", "tried gabapentin": treatment history
         if view.in_history_sentence(t.start) and not re.search(
             r"\b(?:today|was injected|were injected)\b", view.sentence_text(t.start), re.I
         ):
