@@ -77,6 +77,12 @@ def test_volume_is_the_session_total_when_one_is_given_after_a_per_site_amount(
     assert meds(run, sentence)[(name, "epidural")].volume_ml == volume
 
 
+def test_dose_is_the_session_total_when_one_is_given_after_a_per_level_dose(run):
+    sentence = "Dexamethasone 5 mg in 1 mL injected at each level (total 10 mg, 2 mL)."
+    med = meds(run, sentence)[("dexamethasone", "epidural")]
+    assert (med.dose.value, med.volume_ml) == (10.0, 2.0)
+
+
 @pytest.mark.parametrize(
     "history",
     [

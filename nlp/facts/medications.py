@@ -60,6 +60,8 @@ _TRIED_BEFORE = re.compile(
     re.I,
 )
 _VOLUME_BETWEEN = re.compile(r"\d\s*(?:ml|mls|cc)\b", re.I)
+_DOSE_BETWEEN = re.compile(r"\d\s*(?:mg|mcg)\b(?!\s*/)", re.I)
+_TOTAL_BEFORE = re.compile(r"\btotal(?: of)?\s*[:=]?\s*$", re.I)
 _TOTAL_AFTER = re.compile(r"\s*(?:total|in total|altogether|combined)\b|\s*\)", re.I)
 _TOTAL_CUE = re.compile(r"\btotals?\b|=", re.I)
 
@@ -78,7 +80,15 @@ class _Amounts:
     conc_mg_per_ml: float | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
     volume_span: tuple[int, int] | None = None
+    dose_span: tuple[int, int] | None = None
     totals: bool = False
+
+    def forget(self, unit: str) -> None:
+        """Drop a per-site volume or dose so the session total that follows is kept."""
+        if unit == "ml":
+            self.volume_ml = None
+        else:
+            self.dose = None
 
     def reset_for_total(self) -> None:
         """Forget per-site amounts once the totals for the drug start being read."""
@@ -177,7 +187,7 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
             if _after_total(view, s_start, drugs[owner].start):
                 amounts[owner].reset_for_total()
             if _is_session_total(view, amounts[owner], q_start, q_end, match.group(2)):
-                amounts[owner].volume_ml = None
+                amounts[owner].forget(_unit(match.group(2)))
             _record(
                 amounts[owner],
                 _number(match.group(1)),
@@ -196,21 +206,25 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
 def _is_session_total(
     view: NoteView, amount: _Amounts, q_start: int, q_end: int, unit: str
 ) -> bool:
-    """A volume in parentheses or marked "total" right after a per-site volume of the same
-    drug ("1% lidocaine 1 mL per site (4 mL total)") replaces the per-site amount."""
-    if amount.volume_ml is None or not amount.spans or _unit(unit) != "ml":
+    """A volume or dose marked as the total right after a per-site amount of the same drug
+    ("1% lidocaine 1 mL per site (4 mL total)", "5 mg at each level (total 10 mg, 2 mL)")
+    replaces the per-site amount."""
+    unit = _unit(unit)
+    if unit == "ml":
+        previous = amount.volume_span if amount.volume_ml is not None else None
+        same_kind = _VOLUME_BETWEEN
+    elif unit in ("mg", "mcg"):
+        previous = amount.dose_span if amount.dose is not None else None
+        same_kind = _DOSE_BETWEEN
+    else:
         return False
-    if amount.volume_span is None:
+    if previous is None:
         return False
-    between = view.text[amount.volume_span[1] : q_start]
-    if _VOLUME_BETWEEN.search(between):
-        return False  # another volume came between: "(1 mL), 3 mL per level (6 mL total)"
-    return (
-        len(between) <= 60
-        and bool(_PER_SITE.search(between))
-        and "(" in between
-        and bool(_TOTAL_AFTER.match(view.text, q_end))
-    )
+    between = view.text[previous[1] : q_start]
+    if len(between) > 60 or same_kind.search(between) or not _PER_SITE.search(between):
+        return False  # another amount of that kind came between: "(1 mL), 3 mL per level"
+    in_parentheses = "(" in between and bool(_TOTAL_AFTER.match(view.text, q_end))
+    return in_parentheses or bool(_TOTAL_BEFORE.search(between))
 
 
 def _owner(
@@ -255,6 +269,7 @@ def _record(amount: _Amounts, value: float, unit: str, raw: str, span: tuple[int
     elif unit in ("mg", "mcg", "g", "units"):
         if amount.dose is None:
             amount.dose = Dose(value=value, unit=unit)
+            amount.dose_span = span
 
 
 def _route(view: NoteView, drug: Target, all_drugs: list[Target]) -> tuple[str | None, bool]:
