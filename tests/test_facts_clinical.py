@@ -58,6 +58,17 @@ def test_function_scores(run, body, instrument, value):
         ("Consent: ____", False, None, False),
         ("Consent: [ ]", False, None, False),
         ("Patient tolerated well.", False, None, False),
+        (
+            "We discussed risks including bleeding and infection, as well as benefits and "
+            "alternatives. He gave written informed consent.",
+            True,
+            "written",
+            True,
+        ),
+        ("Consent: riskes, benifits and alternitives reviewed, consent signed.", True, "written",
+         True),
+        ("Consent: Pt consented in writing after the discussion.", True, "written", False),
+        ("Consent: Informed consent obtained. Patient signed.", True, "written", False),
     ],
 )
 def test_consent(run, body, documented, form, rba):

@@ -100,14 +100,22 @@ def consent(view: NoteView) -> Consent:
                 continue
         documented = True
         evidence.append(view.evidence(s, e, "consent.documented"))
-        window = view.text[s : min(len(view.text), e + 200)]
+        # The discussion is often written just before the consent ("Risks, benefits and
+        # alternatives were explained. He signed written consent.") or just after it.
+        paragraph_start = view.text.rfind("\n\n", max(0, s - 400), s)
+        window_start = max(0, s - 400) if paragraph_start < 0 else paragraph_start
+        window = view.text[window_start : min(len(view.text), e + 200)]
         if cue("risks").search(window) and cue("benefits_alternatives").search(window):
             rba = True
         if form is None:
-            if cue("consent_written").search(sentence):
-                form = "written"
-            elif cue("consent_verbal").search(sentence):
-                form = "verbal"
+            following = view.text[e : min(len(view.text), line_e + 1, e + 80)]
+            for text in (sentence, following):
+                if cue("consent_written").search(text):
+                    form = "written"
+                elif cue("consent_verbal").search(text):
+                    form = "verbal"
+                if form:
+                    break
     if documented and not rba:
         for match in cue("risks").finditer(view.text):
             s, e = view.sentence_at(match.start())
