@@ -101,6 +101,11 @@ def test_diagnoses(run, body, categories):
         ("HISTORY: Failed conservative care.", True, None),
         ("PLAN: Recommend physical therapy.", False, None),
         ("HISTORY: Pt was positioned prone.", False, None),
+        ("HISTORY: Physical therapy x 6 weeks, NSAIDs x 3 months.", True, 12.0),
+        ("HISTORY: Leg pain 6 months, failed chiropractic and PT x 12 weeks.", True, 12.0),
+        ("HISTORY: She has done a 12-week course of physical therapy.", True, 12.0),
+        ("HISTORY: She completed 8 weeks of PT in the spring.", True, 8.0),
+        ("HISTORY: Over the last 3 months she has been managed with gabapentin.", True, 12.0),
     ],
 )
 def test_conservative_care(run, body, documented, weeks):

@@ -378,16 +378,46 @@ def _weeks(text: str) -> float | None:
     return best
 
 
+# "PT x 6 wks", "gabapentin 300 mg tid for 3 months": the duration belongs to the treatment.
+_DURATION_FOLLOWS = re.compile(
+    r"[\s,:(-]*(?:\d+\s*(?:mg|mcg)\s*)?(?:(?:qd|bid|tid|qid|qhs|daily|prn|po)\s*)*"
+    r"(?:x|\u00d7|for|times|over|about|approx\.?|~)?\s*(?:the\s+(?:last|past)\s+)?",
+    re.I,
+)
+# "6 weeks of PT", "a 12-week course of physical therapy", "3 months of meloxicam".
+_DURATION_LEADS = re.compile(
+    r"[\s-]*(?:(?:course|trial)\s+)?(?:(?:of|in|with)\s+(?:[a-z-]+[\s/]+){0,4}?)?",
+    re.I,
+)
+_THERAPY_BEFORE_PT = re.compile(
+    r"\b(?:weeks?|wks?|months?|mos?|sessions|course|trial|completed|did|failed|attended|"
+    r"aquatic|formal|outpatient|of)\s+(?:of\s+)?$",
+    re.I,
+)
+# "Over the last 3 months he has been managed with ...": a treatment period for the sentence.
+_PERIOD_BEFORE = re.compile(r"\b(?:over|for|during|in)\s+the\s+(?:last|past|prior)\s+$", re.I)
+
+
 def _nearest_weeks(view: NoteView, start: int, end: int) -> float | None:
-    """The duration written closest to a treatment mention in its sentence ("failed PT x 6
-    wks" -> 6), so the length of the pain ("x 4 months") is not taken for the therapy's."""
+    """The duration written for a treatment mention in its sentence: after it ("PT x 6 wks",
+    "meloxicam for 3 months") or attached before it ("a 12-week course of PT", "6 weeks of
+    PT"), so the length of the pain ("leg pain 6 months, failed PT") is not the therapy's."""
     s, e = view.sentence_at(start)
     best: tuple[int, float] | None = None
     for match in cue("duration").finditer(view.text, s, e):
         weeks = _weeks(match.group(0))
         if weeks is None:
             continue
-        distance = match.start() - end if match.start() >= end else start - match.end()
+        if _PERIOD_BEFORE.search(view.text, max(s, match.start() - 25), match.start()):
+            distance = 59  # "over the past 6 weeks (she) has been managed with ...": the period
+        elif match.start() >= end:
+            between = view.text[end : match.start()]
+            distance = 0 if _DURATION_FOLLOWS.fullmatch(between) else len(between)
+        else:
+            between = view.text[match.end() : start]
+            if not _DURATION_LEADS.fullmatch(between):
+                continue
+            distance = len(between)
         if distance > 60:
             continue
         if best is None or distance < best[0]:
@@ -413,8 +443,9 @@ def conservative_care(view: NoteView) -> ConservativeCare:
                 view.text[target.end : target.end + 20],
                 re.I,
             )
+            and not _THERAPY_BEFORE_PT.search(view.text, max(0, target.start - 40), target.start)
         ):
-            continue
+            continue  # "PT tolerated well" is the patient; "8 weeks of PT in the spring" is not
         if target.value == "medications" and target.section in ("medications",):
             continue
         if target.value not in modalities:
