@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from nlp.facts.view import NoteView, Target, cue
 from nlp.models import Dose, Medication
 from nlp.numbers import WORD_NUMBERS
+from nlp.regex_guard import compile_guarded
 
 _EXCLUDED_SECTIONS = frozenset(
     {
@@ -47,7 +48,7 @@ _TECHNIQUE_SALINE = re.compile(
     re.I,
 )
 _MIXTURE_TOTAL = re.compile(r"\s*(?:in\s+)?total\s*[:=]", re.I)
-_TOTAL_CUE = re.compile(r"\btotals?\b|=", re.I)
+_TOTAL_CUE = compile_guarded(r"\btotals?\b|=", re.I)
 
 
 def _after_total(view: NoteView, sentence_start: int, drug_start: int) -> bool:
