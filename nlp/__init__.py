@@ -4,7 +4,12 @@
 every interface (CLI, HTTP API, chart scans, reports) emits.
 """
 
-from nlp.analysis import Document, analyze, analyze_episode
-from nlp.models import NoteAnalysis
+from nlp.deferred_imports import defer_imports
+
+# Before anything below imports medspaCy: its unused QuickUMLS dependency would import NLTK.
+defer_imports()
+
+from nlp.analysis import Document, analyze, analyze_episode  # noqa: E402
+from nlp.models import NoteAnalysis  # noqa: E402
 
 __all__ = ["Document", "NoteAnalysis", "analyze", "analyze_episode"]

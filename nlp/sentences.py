@@ -30,6 +30,15 @@ def make_sentence_splitter(nlp: Language, name: str) -> "ClinicalSentenceSplitte
     return ClinicalSentenceSplitter()
 
 
+def last_visible_char(text: str, end: int) -> str:
+    """The last non-whitespace character before `end` ("" if none): what
+    `text[:end].rstrip()[-1:]` gives, without copying the whole prefix for every line."""
+    i = end - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return text[i] if i >= 0 else ""
+
+
 def boundary_offsets(text: str) -> list[int]:
     """Character offsets where sentences start."""
     starts = [0]
@@ -38,7 +47,7 @@ def boundary_offsets(text: str) -> list[int]:
         if start >= len(text):
             continue
         blank_line = match.group(1) is not None
-        previous = text[: match.start()].rstrip()[-1:]
+        previous = last_visible_char(text, match.start())
         wraps = (
             not blank_line
             and text[start].islower()

@@ -13,6 +13,8 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
+from nlp.extensions import register_extensions
+
 # A spinal level or interspace written without spaces: L4, L4-5, L4-L5, L5/S1, L5S1, L45, C7-T1.
 SPINAL_LEVEL_TOKEN = re.compile(
     r"^[CTLSctls]\d{1,2}(?:[-/\u2013][CTLSctls]?\d{1,2}|[CTLSctls]\d)?$"
@@ -27,6 +29,7 @@ _EXTRA_INFIXES = [
 
 def clinical_tokenizer(nlp: Language) -> BoundedTokenizer:
     """Build the tokenizer from the language defaults plus the clinical additions above."""
+    register_extensions()  # the tokenizer stores each note's text in doc._.esi_text
     defaults = nlp.Defaults
     prefixes = list(defaults.prefixes) + [r"[*\u2022]"]
     suffixes = _UNIT_SUFFIXES + list(defaults.suffixes)
@@ -63,7 +66,11 @@ class BoundedTokenizer:
 
     def __call__(self, text: str) -> Doc:
         if not LONG_RUN.search(text):
-            return self.tokenizer(text)
+            doc = self.tokenizer(text)
+            # spaCy's tokenizer is lossless (Doc.text == text): keep the text so later steps
+            # need not re-join every token (see nlp.extensions.doc_text).
+            doc._.esi_text = text
+            return doc
         words: list[str] = []
         spaces: list[bool] = []
         position = 0

@@ -17,18 +17,19 @@ from nlp.models import (
     PriorInjection,
 )
 from nlp.numbers import WORD_NUMBERS
+from nlp.regex_guard import compile_guarded
 
 _WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2}
 _ICD10 = re.compile(r"(?<![\w.])([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})(?![\w.])")
 _PAIN_PATTERNS = [
-    ("pain.slash10", re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10(?![\d/])")),
+    ("pain.slash10", compile_guarded(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10(?![\d/])")),
     (
         "pain.out_of_10",
-        re.compile(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*(?:out of|of)\s*(?:10|ten)\b", re.I),
+        compile_guarded(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*(?:out of|of)\s*(?:10|ten)\b", re.I),
     ),
     (
         "pain.scale_value",
-        re.compile(
+        compile_guarded(
             r"\b(?:vas|nrs|nprs|pain(?:\s+(?:score|level|scale|rating|intensity))?|numeric (?:pain )?rating(?: scale)?)"  # noqa: E501
             r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|today|now|currently|at rest|"
             r"\(?0\s*(?:-|to)\s*10\)?|[()]|\s)*"
@@ -39,21 +40,21 @@ _PAIN_PATTERNS = [
     ),
     (
         "pain.pre_post",
-        re.compile(
+        compile_guarded(
             r"\b(pre|post)(?:-?(?:procedure|procedural|op|injection))?\s*[:=]?\s*(\d{1,2})(?!\s*(?:/|mg|ml|%|\d))",
             re.I,
         ),
     ),
 ]
-_ODI = re.compile(
+_ODI = compile_guarded(
     r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b[^\d\n]{0,25}?(\d{1,3}(?:\.\d)?)\s*%?",  # noqa: E501
     re.I,
 )
-_RMDQ = re.compile(
+_RMDQ = compile_guarded(
     r"\b(?:roland[- ]morris(?: disability)?(?: questionnaire)?(?: score)?|rmdq|rmq)\b[^\d\n]{0,20}?(\d{1,2})",  # noqa: E501
     re.I,
 )
-_PROMIS = re.compile(r"\bpromis\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)", re.I)
+_PROMIS = compile_guarded(r"\bpromis\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)", re.I)
 
 
 def _blank_after(view: NoteView, end: int) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from nlp.facts.view import NoteView, Target, cue
 from nlp.models import Dose, Medication
 from nlp.numbers import WORD_NUMBERS
+from nlp.regex_guard import compile_guarded
 
 _EXCLUDED_SECTIONS = frozenset(
     {
@@ -63,7 +64,7 @@ _VOLUME_BETWEEN = re.compile(r"\d\s*(?:ml|mls|cc)\b", re.I)
 _DOSE_BETWEEN = re.compile(r"\d\s*(?:mg|mcg)\b(?!\s*/)", re.I)
 _TOTAL_BEFORE = re.compile(r"\btotal(?: of)?\s*[:=]?\s*$", re.I)
 _TOTAL_AFTER = re.compile(r"\s*(?:total|in total|altogether|combined)\b|\s*\)", re.I)
-_TOTAL_CUE = re.compile(r"\btotals?\b|=", re.I)
+_TOTAL_CUE = compile_guarded(r"\btotals?\b|=", re.I)
 
 
 def _after_total(view: NoteView, sentence_start: int, drug_start: int) -> bool:

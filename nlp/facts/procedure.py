@@ -10,6 +10,7 @@ from collections import Counter
 from nlp.facts.view import NoteView, Target, cue
 from nlp.levels import LevelMention
 from nlp.models import Contrast, Evidence, Medication, Procedure
+from nlp.regex_guard import compile_guarded
 
 NON_ESI_TYPES = (
     "other",
@@ -23,11 +24,11 @@ NON_ESI_TYPES = (
 )
 _BODY_SECTIONS = frozenset({"technique", "findings", "medications", "anesthesia"})
 _TITLE_SECTIONS = frozenset({"procedure"})
-_KNOWN_CODES = re.compile(
+_KNOWN_CODES = compile_guarded(
     r"(?<!\d)(?<!\d\.)(6232[0-7]|6447[9]|6448[0-4]|62273|6226[34]|6449[0-5]|6463[3-6]|6228[0-2]"
     r"|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999)(?!\d|\.\d)"
 )
-_CATHETER_OUT = re.compile(
+_CATHETER_OUT = compile_guarded(
     r"\bcatheter\b[^.\n]{0,40}\b(?:removed|withdrawn|pulled)\b|\bno catheter (?:was )?left\b|"
     r"\b(?:removed|withdrew|withdrawn)\b[^.\n]{0,30}\bcatheter\b",
     re.I,
