@@ -322,3 +322,31 @@ def test_side_of_a_finding_is_not_the_side_injected(run):
 def test_side_of_non_epidural_procedures(run, title, side):
     text = f"{title}\n- 25g needle placed under fluoro, bupivacaine 0.25% 2 mL injected.\n"
     assert run(text).procedure.laterality == side
+
+
+def test_terse_note_that_never_names_the_procedure_is_still_an_epidural_steroid_injection(run):
+    text = (
+        "Indication: lumbar stenosis; MRI severe central stenosis L4-5; PT 12 wk; 1st ESI\n"
+        "- consent: RBA, signed\n- prone, prepped/draped\n- C-arm AP/lat, L4-5\n"
+        "- 20g Tuohy midline L4-5, LOR air 6 cm\n- Depo-Medrol 80 mg (2 mL) + 3 mL PF NS\n"
+        "- tol well, no cx\n- VAS pre 8 -> 3 post\n"
+    )
+    analysis = run(text)
+    assert analysis.procedure.procedure_type == "epidural_steroid_injection"
+    assert analysis.procedure.guidance == "fluoroscopy"
+    assert analysis.post_procedure.documented
+    assert sorted((p.timing, p.value) for p in analysis.pain_scores) == [("post", 3.0),
+                                                                         ("pre", 8.0)]
+
+
+def test_bullets_after_a_reason_for_visit_field_are_todays_work(run):
+    text = (
+        "Reason for visit: L L5 radic x 4 mo; PT 6 wk failed. No prior ESI.\n"
+        "- RBA reviewed, consent signed\n- prone, prep/drape\n- fluoro oblique/AP/lat\n"
+        "- 22g spinal to L L5 subpedicular (TFESI)\n"
+        "- Omnipaque 240 1 mL, epidural flow\n- dexamethasone 10 mg (1 mL)\n"
+    )
+    analysis = run(text)
+    assert (analysis.procedure.approach, analysis.procedure.guidance) == ("transforaminal",
+                                                                         "fluoroscopy")
+    assert "dexamethasone" in {m.name for m in analysis.medications}

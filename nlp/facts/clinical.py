@@ -45,6 +45,15 @@ _PAIN_PATTERNS = [
             re.I,
         ),
     ),
+    (
+        # "VAS pre 8 -> 3 post", "6/10 pre, 2/10 post": the timing word follows the value.
+        "pain.value_then_timing",
+        re.compile(
+            r"(?<![\d/.])(\d{1,2})\s*(?:/\s*10\s*)?(pre|post)(?:-?(?:procedure|procedural|op|"
+            r"injection))?\b(?!\s*(?:-?op(?:erative)?\s+)?(?:days?|weeks?|months?))",
+            re.I,
+        ),
+    ),
 ]
 _ODI = compile_guarded(
     r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b[^\d\n]{0,25}?(\d{1,3}(?:\.\d)?)\s*%?",  # noqa: E501
@@ -202,6 +211,10 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
     for rule, pattern in _PAIN_PATTERNS:
         for match in pattern.finditer(view.text):
             value_group = 2 if rule == "pain.pre_post" else 1
+            if rule == "pain.value_then_timing" and not cue("pain_word").search(
+                view.sentence_text(match.start())
+            ):
+                continue  # "3 post" means a score only where pain is being rated
             if match.start(value_group) in covered:
                 continue  # "NRS 3/10" is one score, found by two patterns
             value = float(match.group(value_group))
@@ -227,6 +240,8 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                 continue
             if rule == "pain.pre_post":
                 timing = "pre" if match.group(1).lower() == "pre" else "post"
+            elif rule == "pain.value_then_timing":
+                timing = "pre" if match.group(2).lower() == "pre" else "post"
             else:
                 # Words inside the match ("VAS today 8") count as words before the value.
                 timing = _timing(view, match.start(value_group), match.end(), document_type)

@@ -86,6 +86,21 @@ def _nth_line_end(text: str, n: int) -> int:
     return pos
 
 
+def _inferred_epidural_steroid(
+    view: NoteView, medications: list[Medication]
+) -> tuple[str | None, list[Evidence]]:
+    """A terse note may never name the procedure: an epidural space entered today (Tuohy,
+    loss of resistance) and a steroid given into it make it an epidural steroid injection."""
+    if not any(m.role == "steroid" and m.route == "epidural" for m in medications):
+        return None, []
+    for match in cue("epidural_entry").finditer(view.text):
+        if view.is_today(match.start()) and not view.in_history_sentence(match.start()):
+            return "epidural_steroid_injection", [
+                view.evidence(match.start(), match.end(), "proc_type.inferred_epidural_entry")
+            ]
+    return None, []
+
+
 def procedure_type(
     view: NoteView, medications: list[Medication]
 ) -> tuple[str | None, list[Evidence]]:
@@ -107,7 +122,7 @@ def procedure_type(
             return "epidural_steroid_injection", [
                 view.target_evidence(approach_only[0], "proc_type")
             ]
-        return None, []
+        return _inferred_epidural_steroid(view, medications)
     for decisive in ("blood_patch", "adhesiolysis"):
         hits = [t for t in mentions if t.value == decisive]
         if hits:
