@@ -25,6 +25,12 @@ def wrap(body):
         ("VAS today 8.", [("pre", 8.0)]),
         ("Pain 3/10 before discharge.", [("post", 3.0)]),
         ("Pain 2/10. No complications. Discharged home.", [("post", 2.0)]),
+        ("Post: pain went from 6/10 to 1/10 after.", [("pre", 6.0), ("post", 1.0)]),
+        ("Pain: VAS 8 before -> 3 after.", [("pre", 8.0), ("post", 3.0)]),
+        ("Post: VAS 7 -> 2. Home.", [("pre", 7.0), ("post", 2.0)]),
+        ("Pre-procedure NRS 8/10 at the bedside; 4/10 at 30 minutes.", [("pre", 8.0),
+                                                                       ("post", 4.0)]),
+        ("pain pre 7/10, post 2/10", [("pre", 7.0), ("post", 2.0)]),
     ],
 )
 def test_pain_scores(run, body, expected):

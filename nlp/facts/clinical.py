@@ -34,7 +34,7 @@ _PAIN_PATTERNS = [
             r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|today|now|currently|at rest|"
             r"\(?0\s*(?:-|to)\s*10\)?|[()]|\s)*"
             r"(\d{1,2}(?:\.\d)?)(?!\s*(?:/|out of|mg|ml|%|cc|weeks?|wks?|days?|d\b|months?|mos?\b|"
-            r"years?|yrs?\b|hours?|hrs?\b|min|x\b|times|\.\d|\d|-|to\s+10))",
+            r"years?|yrs?\b|hours?|hrs?\b|min|x\b|times|\.\d|\d|-(?!-*>)|to\s+10))",
             re.I,
         ),
     ),
@@ -42,6 +42,15 @@ _PAIN_PATTERNS = [
         "pain.pre_post",
         compile_guarded(
             r"\b(pre|post)(?:-?(?:procedure|procedural|op|injection))?\s*[:=]?\s*(\d{1,2})(?!\s*(?:/|mg|ml|%|\d))",
+            re.I,
+        ),
+    ),
+    (
+        # "VAS 8 before -> 3 after", "NRS 7 -> 2": the value after an arrow is a score too.
+        "pain.arrow_value",
+        re.compile(
+            r"\d\s*(?:/\s*10)?\s*(?:\w+\s+){0,2}?(?:->|\u2192|=>|-+>)\s*(\d{1,2}(?:\.\d)?)"
+            r"(?!\d|\.\d|\s*(?:/|mg|ml|%|cc|mcg|weeks?|wks?|months?|mos?|days?|years?|yrs?))",
             re.I,
         ),
     ),
@@ -149,6 +158,14 @@ def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> 
     return timing
 
 
+_FROM_BEFORE = re.compile(r"\b(?:from|was)\s*$", re.I)
+_CHANGE_AFTER = re.compile(r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:to|->|\u2192|=>|-+>)\s*\d", re.I)
+_ARROW_AFTER = re.compile(r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:->|\u2192|=>|-+>)\s*\d", re.I)
+_CHANGE_BEFORE = re.compile(
+    r"\d\s*(?:/\s*10)?\s*(?:\w+\s+){0,2}?(?:->|\u2192|=>|-+>|\bto)\s*$", re.I
+)
+
+
 def _local_timing(view: NoteView, start: int, end: int, document_type: str | None) -> str:
     """Timing of a score from the words around it (before, then just after), the section,
     and the document type (an H&P or consult gives baseline, a progress note follow-up)."""
@@ -157,6 +174,15 @@ def _local_timing(view: NoteView, start: int, end: int, document_type: str | Non
     before = view.text[max(s, line_s, start - 70) : start]
     after = view.text[end : min(e, line_e, end + 30)]
     section = view.section_at(start)
+    # "went from 6/10 to 1/10", "VAS 8 -> 3": a change from the first value to the second.
+    if _ARROW_AFTER.match(after) or (_FROM_BEFORE.search(before) and _CHANGE_AFTER.match(after)):
+        return "pre"
+    if _CHANGE_BEFORE.search(before):
+        return "post"
+    # A cue right after the value ("4/10 at 30 minutes") outranks one earlier in the sentence.
+    near_after = re.split(r"[,;]", after[:20], maxsplit=1)[0]
+    if cue("timing_post").search(near_after) and not cue("timing_pre").search(near_after):
+        return "post"
     for text in (before, after):
         for name, value in (("timing_follow_up", "follow_up"), ("timing_baseline", "baseline")):
             if cue(name).search(text):
@@ -211,9 +237,8 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
     for rule, pattern in _PAIN_PATTERNS:
         for match in pattern.finditer(view.text):
             value_group = 2 if rule == "pain.pre_post" else 1
-            if rule == "pain.value_then_timing" and not cue("pain_word").search(
-                view.sentence_text(match.start())
-            ):
+            needs_pain_word = rule in ("pain.value_then_timing", "pain.arrow_value")
+            if needs_pain_word and not cue("pain_word").search(view.sentence_text(match.start())):
                 continue  # "3 post" means a score only where pain is being rated
             if match.start(value_group) in covered:
                 continue  # "NRS 3/10" is one score, found by two patterns
@@ -230,6 +255,7 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                         re.I,
                     )
                     and not cue("post_context").search(sentence)
+                    and not cue("timing_post").search(sentence)
                 ):
                     continue
             if rule == "pain.slash10" and re.search(
