@@ -350,3 +350,24 @@ def test_bullets_after_a_reason_for_visit_field_are_todays_work(run):
     assert (analysis.procedure.approach, analysis.procedure.guidance) == ("transforaminal",
                                                                          "fluoroscopy")
     assert "dexamethasone" in {m.name for m in analysis.medications}
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("Seen today for a lumbar epidural steroid injection at L4-L5 on the left for left L5 "
+         "radicular pain. Tuohy needle placed at L4-5 by loss of resistance.", "left"),
+        ("Procedure: left L3 and L4 medial branch blocks under fluoroscopy. MRI 03/2025 shows "
+         "bilateral L4-L5 facet arthropathy.", "left"),
+        ("Caudal ESI. Needle through the sacral hiatus. Epidurogram showed a filling defect on "
+         "the left at L5-S1.", None),
+    ],
+)
+def test_side_stated_after_the_procedure_but_not_from_imaging_or_contrast(run, text, side):
+    assert run(text).procedure.laterality == side
+
+
+def test_a_landmark_level_counted_from_is_not_injected(run):
+    body = ("The L5-S1 interspace was identified by counting down from L4-L5. A Tuohy needle "
+            "entered the L5-S1 epidural space by loss of resistance; Kenalog 80 mg injected.")
+    assert run(note(title="Lumbar interlaminar ESI", body=body)).procedure.levels == ["L5-S1"]

@@ -49,6 +49,13 @@ _IMAGING_ON_FILE = re.compile(
     r"reports?|reviewed|of the|since|prior|done|obtained|to date|yet|has been|have been)\b",
     re.I,
 )
+_NEEDLE_WORK = re.compile(r"\b(?:inject\w*|needle|tuohy|advanced|entered|placed)\b", re.I)
+_COUNTING_FROM = re.compile(
+    r"\b(?:count(?:ed|ing)?\b[^.;\n]{0,25}|(?:above|below|adjacent to|cephalad to|caudal to)"
+    r"\s+(?:the\s+)?)$",
+    re.I,
+)
+_SIDE_OF_PROCEDURE = re.compile(r"\b(?:on|from|to) the\s+$", re.I)
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
 
@@ -187,16 +194,22 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
     return None, []
 
 
+def _imaging_report(view: NoteView, char: int) -> bool:
+    """The sentence reports a diagnostic study ("MRI 3/25 shows ...") and no needle work."""
+    sentence = view.sentence_text(char)
+    return bool(cue("imaging_sentence").search(sentence)) and not _NEEDLE_WORK.search(sentence)
+
+
 def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
     if not view.is_today(mention.start) or view.unchecked(mention.start, mention.end):
         return False  # background, or "[ ] L3" in a template: a level not chosen
     sentence = view.sentence_text(mention.start)
     if view.in_history_sentence(mention.start):
         return False
-    if cue("imaging_sentence").search(sentence) and not re.search(
-        r"\b(?:inject\w*|needle|tuohy|advanced|entered|placed)\b", sentence, re.I
-    ):
+    if _imaging_report(view, mention.start):
         return False
+    if _COUNTING_FROM.search(view.text, max(0, mention.start - 40), mention.start):
+        return False  # "identified by counting down from L4-L5": a landmark, not a target
     if _PLANNING_IMAGE.search(sentence):
         return False  # "a planning scan of L3 through L5" images levels, it does not inject them
     if _CONTRAST_SPREAD.search(sentence):
@@ -265,6 +278,19 @@ def region(
     return None, []
 
 
+_SIDE_WORDS = {"left": "left", "right": "right"}
+
+
+def _procedure_side(view: NoteView, start: int) -> bool:
+    """"... injection at L4-L5 on the left": a side stated after the procedure, unless it
+    places a contrast finding ("a filling defect on the left")."""
+    if not _SIDE_OF_PROCEDURE.search(view.text, max(0, start - 8), start):
+        return False
+    if _CONTRAST_SPREAD.search(view.text, max(0, start - 40), start):
+        return False
+    return bool(cue("procedure_cue").search(view.sentence_text(start)))
+
+
 def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
     found: list[tuple[str, int, int]] = []
     for match in cue("laterality_word").finditer(view.text):
@@ -273,6 +299,10 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
             continue
         if re.search(r"(?:\[\s?\]|\u2610)\s*$", view.text[max(0, start - 6) : start]):
             continue  # "[ ] Bilateral": an option not chosen
+        if _procedure_side(view, start):
+            value = _SIDE_WORDS.get(match.group(0).lower().rstrip("."), match.group(0).lower())
+            found.append((value, start, match.end()))  # "ESI at L4-L5 on the left for ..."
+            continue
         after = view.text[match.end() : match.end() + 40]
         if cue("laterality_noise_after").search(after) or cue("laterality_anatomy_after").search(
             view.text[match.end() : match.end() + 60]
@@ -280,6 +310,8 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
             continue  # "left S1 radiculopathy", "bilat L5 roots": anatomy, not the side injected
         if cue("pathology_after_level").search(after):
             continue  # "bilateral foraminal stenosis": a finding, not the side injected
+        if _imaging_report(view, start):
+            continue  # "MRI shows bilateral L4-5 facet arthropathy"
         word = (match.group(1) or match.group(2)).lower().rstrip(".")
         if word == "midline":
             if not cue("procedure_cue").search(view.sentence_text(start)):
