@@ -18,10 +18,21 @@ from nlp.extensions import doc_text
 # A line start after a line break; a lower-case continuation of an unfinished line is a wrap.
 _LINE_START = re.compile(r"\n([ \t]*\n)?[ \t\r\f\v]*(?=\S)")
 # Terminal punctuation then a capital or digit: a new sentence inside a paragraph.
-_PUNCT_START = re.compile(r"(?<![.])[.?!;][ \t]+(?=[A-Z0-9(\[])")  # not dot leaders "..... 2 mL"
+_PUNCT_START = re.compile(
+    r"(?<![.])(?:[.?!;][ \t]+(?=[A-Z0-9(\[])"  # not dot leaders "..... 2 mL"
+    r"|[.?!][ \t]+(?=[a-z]{2,}\b))"  # all-lower-case transcription: "... flow. injected 10 mg"
+)
 MAX_SENTENCE_TOKENS = 200
 _ABBREVIATIONS = re.compile(
-    r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|pt|st|no|fig|lt|rt)|\b[A-Z])\.$", re.IGNORECASE
+    r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|pt|st|no|fig|lt|rt|etc|cf|al)|\b[A-Z])\.$",
+    re.IGNORECASE,
+)
+# Before a lower-case word a period may close a unit or short form ("2 mo. ago", "approx. 5").
+_LOWER_CASE_ABBREVIATIONS = re.compile(
+    r"\b(?:min|max|hr|hrs|sec|wk|wks|mo|mos|yr|yrs|mg|ml|cc|mcg|gm|oz|lb|lbs|cm|mm|inc|sr|jr|"
+    r"ca|neg|pos|resp|temp|med|meds|dx|hx|sx|tx|rx|pmh|psh|bilat|abd|ext|flex|lat|ant|post|"
+    r"sup|inf)\.$",
+    re.IGNORECASE,
 )
 
 
@@ -56,8 +67,11 @@ def boundary_offsets(text: str) -> list[int]:
         if not wraps:
             starts.append(start)
     for match in _PUNCT_START.finditer(text):
-        if match.group(0)[0] == "." and _ABBREVIATIONS.search(
-            text[max(0, match.start() - 6) : match.start() + 1]
+        before = text[max(0, match.start() - 6) : match.start() + 1]
+        if match.group(0)[0] == "." and _ABBREVIATIONS.search(before):
+            continue
+        if text[match.end() : match.end() + 1].islower() and _LOWER_CASE_ABBREVIATIONS.search(
+            before
         ):
             continue
         starts.append(match.end())

@@ -158,6 +158,7 @@ def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> 
     return timing
 
 
+_STATEMENT_END = re.compile(r"[.;]\s")
 _FROM_BEFORE = re.compile(r"\b(?:from|was)\s*$", re.I)
 _CHANGE_AFTER = re.compile(r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:to|->|\u2192|=>|-+>)\s*\d", re.I)
 _ARROW_AFTER = re.compile(r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:->|\u2192|=>|-+>)\s*\d", re.I)
@@ -173,6 +174,8 @@ def _local_timing(view: NoteView, start: int, end: int, document_type: str | Non
     line_s, line_e = view.line_at(start)
     before = view.text[max(s, line_s, start - 70) : start]
     after = view.text[end : min(e, line_e, end + 30)]
+    stop = _STATEMENT_END.search(after)
+    after = after[: stop.start()] if stop else after  # "2 out of 10. d/c home. f/u ___"
     section = view.section_at(start)
     # "went from 6/10 to 1/10", "VAS 8 -> 3": a change from the first value to the second.
     if _ARROW_AFTER.match(after) or (_FROM_BEFORE.search(before) and _CHANGE_AFTER.match(after)):

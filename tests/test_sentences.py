@@ -1,0 +1,33 @@
+"""Sentence boundaries decide the scope of negation and history cues."""
+
+import pytest
+
+from nlp.sentences import boundary_offsets
+
+
+def sentences(text):
+    starts = sorted(set(boundary_offsets(text)))
+    ends = starts[1:] + [len(text)]
+    return [text[a:b].strip() for a, b in zip(starts, ends, strict=True) if text[a:b].strip()]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no intravascular flow. injected dexamethasone 10 mg.",
+         ["no intravascular flow.", "injected dexamethasone 10 mg."]),
+        ("Leg pain x 2 mo. ago she tried PT.", ["Leg pain x 2 mo. ago she tried PT."]),
+        ("Seen by Dr. Smith today.", ["Seen by Dr. Smith today."]),
+        ("Tolerated well. Pain 2/10.", ["Tolerated well.", "Pain 2/10."]),
+    ],
+)
+def test_sentence_boundaries(text, expected):
+    assert sentences(text) == expected
+
+
+def test_lower_case_transcription_does_not_carry_a_negation_into_the_next_sentence(run):
+    text = (
+        "procedure: caudal epidural under ultrasound. 22g needle into the sacral hiatus. "
+        "color doppler showed no intravascular flow. injected dexamethasone 10 mg (1 mL).\n"
+    )
+    assert "dexamethasone" in {m.name for m in run(text).medications}
