@@ -153,7 +153,14 @@ def test_prior_injection_response(run):
          "right paramedian.", False),
         ("HPI: She returns for her scheduled repeat injection.", True),
         ("HPI: Repeat L4-5 interlaminar ESI today.", True),
+        ("Prior injections:: None - first injection", False),
+        ("A right L4 TFESI at another practice in 2024 gave 60% relief for 3 months.", True),
     ],
 )
 def test_repeat_injection_is_a_past_injection_not_a_plan_or_a_second_needle(run, body, repeat):
     assert run(wrap(body)).prior_injection.is_repeat is repeat
+
+
+def test_relief_written_with_an_arrow(run):
+    prior = run(wrap("Hx: Prior R S1 TFESI 4/25 @ outside -> ~40% x 6 wk.")).prior_injection
+    assert (prior.is_repeat, prior.relief_percent) == (True, 40.0)

@@ -598,10 +598,12 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
         sentence = view.sentence_text(target.start)
         if target.historical:
             anchors.append(target)
-        elif (supporting or target.section in ("history", "indication")) and cue(
-            "past_procedure_cue"
-        ).search(sentence):
-            anchors.append(target)
+        elif (
+            supporting
+            or target.section in ("history", "indication")
+            or view.in_history_sentence(target.start)
+        ) and cue("past_procedure_cue").search(sentence):
+            anchors.append(target)  # "A right L4 TFESI in 2024 gave 60% relief"
         else:
             line_s, _ = view.line_at(target.start)
             before = view.text[max(line_s, target.start - 45) : target.start]
@@ -631,7 +633,7 @@ def prior_injection(view: NoteView, document_type: str | None = None) -> PriorIn
         window = view.text[s : min(paragraph_end, e + 600)]
         match = cue("relief_percent").search(window)
         if match and relief is None:
-            relief = float(match.group(1) or match.group(2))
+            relief = float(next(g for g in match.groups() if g is not None))
             documented = True
             evidence.append(
                 view.evidence(s + match.start(), s + match.end(), "prior.relief_percent")

@@ -77,7 +77,8 @@ _CHECKED_ANSWER = re.compile(
 )
 # "Prior ESI: None", "Prior injections:: no" answer a template label in the negative.
 _NEGATIVE_ANSWER = re.compile(
-    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}:{1,2}[ \t]*(?:none|no|n/?a|never|denies)[ \t]*(?:[.;,|]|$)",
+    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}:{1,2}[ \t]*(?:none|no|n/?a|never|denies)[ \t]*"
+    r"(?:[.;,|(\u2013\u2014-]|$)",
     re.I | re.M,
 )
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
