@@ -49,7 +49,8 @@ _PAIN_PATTERNS = [
         # "VAS 8 before -> 3 after", "NRS 7 -> 2": the value after an arrow is a score too.
         "pain.arrow_value",
         re.compile(
-            r"\d\s*(?:/\s*10)?\s*(?:\w+\s+){0,2}?(?:->|\u2192|=>|-+>)\s*(\d{1,2}(?:\.\d)?)"
+            r"(?<![\d.])\d{1,2}\s*(?:/\s*10)?\s*(?:[a-z]{1,12}\s+){0,2}?(?:->|\u2192|=>|-{1,3}>)\s*"
+            r"(\d{1,2}(?:\.\d)?)"
             r"(?!\d|\.\d|\s*(?:/|mg|ml|%|cc|mcg|weeks?|wks?|months?|mos?|days?|years?|yrs?))",
             re.I,
         ),
