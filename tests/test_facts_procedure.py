@@ -371,3 +371,15 @@ def test_a_landmark_level_counted_from_is_not_injected(run):
     body = ("The L5-S1 interspace was identified by counting down from L4-L5. A Tuohy needle "
             "entered the L5-S1 epidural space by loss of resistance; Kenalog 80 mg injected.")
     assert run(note(title="Lumbar interlaminar ESI", body=body)).procedure.levels == ["L5-S1"]
+
+
+def test_body_wins_over_a_title_that_names_another_approach(run):
+    text = (
+        "PROCEDURE: CAUDAL EPIDURAL STEROID INJECTION\n"
+        "DESCRIPTION: The sacral hiatus was evaluated on lateral fluoroscopy but appeared "
+        "closed, so the caudal approach was abandoned. Under fluoroscopy an 18 gauge Tuohy "
+        "needle was advanced in the midline into the L5/S1 interspace with loss of resistance "
+        "to saline. Injected 12 mg Celestone (2 mL).\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.approach, procedure.region) == ("interlaminar", "lumbar")

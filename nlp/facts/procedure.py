@@ -56,6 +56,8 @@ _COUNTING_FROM = re.compile(
     re.I,
 )
 _SIDE_OF_PROCEDURE = re.compile(r"\b(?:on|from|to) the\s+$", re.I)
+_INTERSPACE = re.compile(r"\b(?:interspace|interlaminar|spinous process|ligamentum flavum)\b", re.I)
+_OTHER_ROUTE = re.compile(r"\b(?:caudal|hiatus|sacrococcygeal|foram\w*|transforaminal)\b", re.I)
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
 
@@ -179,12 +181,19 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
     ]
     body = [t for t in mentions if t.section in _BODY_SECTIONS]
     pool = body or mentions
+    entry = _interspace_entry(view) if body else None
     if pool:
-        counts = Counter(t.value for t in pool)
-        best = max(counts.values())
-        leaders = [v for v, c in counts.items() if c == best]
-        chosen = next(t for t in pool if t.value in leaders)
-        return chosen.value, [view.target_evidence(chosen, "approach")]
+        counts = Counter(t.value for t in pool if not t.negated)
+        if entry is not None:
+            # The needle entering an interspace is what was done, whatever the title said.
+            counts["interlaminar"] += 2
+        if counts:
+            best = max(counts.values())
+            leaders = [v for v, c in counts.items() if c == best]
+            chosen = next((t for t in pool if t.value in leaders and not t.negated), None)
+            if chosen is not None:
+                return chosen.value, [view.target_evidence(chosen, "approach")]
+            return "interlaminar", [view.evidence(entry[0], entry[1], "approach.interspace_entry")]
     # An epidural entered at an interspace by loss of resistance is an interlaminar technique.
     for match in cue("interspace_word").finditer(view.text):
         if view.is_today(match.start()) and not view.in_history_sentence(match.start()):
@@ -192,6 +201,19 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
                 view.evidence(match.start(), match.end(), "approach.inferred_interspace")
             ]
     return None, []
+
+
+def _interspace_entry(view: NoteView) -> tuple[int, int] | None:
+    """Where the body says a needle entered the epidural space at an interspace by loss of
+    resistance ("Tuohy advanced into the L5/S1 interspace with loss of resistance"), in a
+    sentence that names no caudal or transforaminal route."""
+    for match in cue("epidural_entry").finditer(view.text):
+        if view.section_at(match.start()) not in _BODY_SECTIONS:
+            continue
+        sentence = view.sentence_text(match.start())
+        if _INTERSPACE.search(sentence) and not _OTHER_ROUTE.search(sentence):
+            return match.start(), match.end()
+    return None
 
 
 def _imaging_report(view: NoteView, char: int) -> bool:
