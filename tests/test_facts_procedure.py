@@ -383,3 +383,8 @@ def test_body_wins_over_a_title_that_names_another_approach(run):
     )
     procedure = run(text).procedure
     assert (procedure.approach, procedure.region) == ("interlaminar", "lumbar")
+
+
+def test_typed_codes_of_neighbouring_procedures_are_reported(run):
+    text = "PROCEDURE: Spinal cord stimulator trial lead placement (CPT 63650 x2), ICD-10 G89.4.\n"
+    assert run(text).procedure.stated_codes == ["63650"]

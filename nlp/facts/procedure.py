@@ -26,7 +26,8 @@ _BODY_SECTIONS = frozenset({"technique", "findings", "medications", "anesthesia"
 _TITLE_SECTIONS = frozenset({"procedure"})
 _KNOWN_CODES = compile_guarded(
     r"(?<!\d)(?<!\d\.)(6232[0-7]|6447[9]|6448[0-4]|62273|6226[34]|6449[0-5]|6463[3-6]|6228[0-2]"
-    r"|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999)(?!\d|\.\d)"
+    r"|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999|6365[0-5]|62350|62362"
+    r"|6236[7-9]|62370|62290|72295|64405|64450)(?!\d|\.\d)"
 )
 _CATHETER_OUT = compile_guarded(
     r"\bcatheter\b[^.\n]{0,40}\b(?:removed|withdrawn|pulled)\b|\bno catheter (?:was )?left\b|"
