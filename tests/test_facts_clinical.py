@@ -164,3 +164,17 @@ def test_repeat_injection_is_a_past_injection_not_a_plan_or_a_second_needle(run,
 def test_relief_written_with_an_arrow(run):
     prior = run(wrap("Hx: Prior R S1 TFESI 4/25 @ outside -> ~40% x 6 wk.")).prior_injection
     assert (prior.is_repeat, prior.relief_percent) == (True, 40.0)
+
+
+def test_dictated_scores_and_doses_in_words_are_timed_by_where_the_work_is(run):
+    text = (
+        "The patient presents for a lumbar epidural steroid injection for right sciatica. "
+        "She rates her pain at eight out of ten. She was placed prone and the back was prepped "
+        "and draped. A twenty gauge Tuohy needle entered the L4-L5 epidural space by loss of "
+        "resistance. Then eighty milligrams of Depo-Medrol with three cc of saline was "
+        "injected.\nShe tolerated it well. Her pain was 2 out of 10.\n"
+    )
+    analysis = run(text)
+    assert [(p.timing, p.value) for p in analysis.pain_scores] == [("pre", 8.0), ("post", 2.0)]
+    steroid = next(m for m in analysis.medications if m.name == "methylprednisolone acetate")
+    assert (steroid.dose.value, steroid.dose.unit) == (80.0, "mg")

@@ -24,6 +24,15 @@ _ICD10 = re.compile(r"(?<![\w.])([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})(?![\w.])")
 _PAIN_PATTERNS = [
     ("pain.slash10", compile_guarded(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10(?![\d/])")),
     (
+        # "eight out of ten" in dictation
+        "pain.words_out_of_10",
+        re.compile(
+            r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:out of|of)\s+"
+            r"(?:10|ten)\b",
+            re.I,
+        ),
+    ),
+    (
         "pain.out_of_10",
         compile_guarded(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*(?:out of|of)\s*(?:10|ten)\b", re.I),
     ),
@@ -224,6 +233,12 @@ def _local_timing(view: NoteView, start: int, end: int, document_type: str | Non
         return "baseline"
     if section in ("history", "indication"):
         return "baseline" if _has_history_and_physical(view) else "pre"
+    work = view.work_span()
+    if work is not None and section in (None, "procedure"):
+        if start < work[0]:
+            return "pre"  # rated before the note describes the procedure being done
+        if start > work[1] and view.line_at(start)[0] > view.line_at(work[1])[0]:
+            return "post"  # rated on a later line than the last of the procedure work
     return "unspecified"
 
 
@@ -246,7 +261,8 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                 continue  # "3 post" means a score only where pain is being rated
             if match.start(value_group) in covered:
                 continue  # "NRS 3/10" is one score, found by two patterns
-            value = float(match.group(value_group))
+            raw = match.group(value_group)
+            value = float(WORD_NUMBERS.get(raw.lower(), raw))
             if value > 10:
                 continue
             sentence = view.sentence_text(match.start())

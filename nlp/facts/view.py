@@ -120,6 +120,7 @@ class NoteView:
     _section_starts: list[int] = field(default_factory=list)
     _section_spans: list[tuple[int, int, str | None]] = field(default_factory=list)
     _history_cache: dict[int, bool] = field(default_factory=dict)
+    _work_span: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         # Doc.text joins every token on each access: read it once.
@@ -404,6 +405,16 @@ class NoteView:
     @property
     def levels(self) -> list[LevelMention]:
         return self.doc._.esi_levels or []
+
+    def work_span(self) -> tuple[int, int] | None:
+        """Offsets of the first and last mentions of hands-on procedure work today ("prepped
+        and draped", "Tuohy", "loss of resistance"), found once per note: scores written
+        before the work are pre-procedure, after it post-procedure."""
+        if self._work_span is None:
+            technique = cues()["technique_work"]
+            starts = [m.start() for m in technique.finditer(self._text) if self.is_today(m.start())]
+            self._work_span = (starts[0], starts[-1]) if starts else (-1, -1)
+        return None if self._work_span[0] < 0 else self._work_span
 
     def is_today(self, char: int) -> bool:
         return self.section_at(char) in TODAY_SECTIONS
