@@ -16,7 +16,7 @@ def wrap(body):
         ("Pain 7/10 before the procedure.", [("pre", 7.0)]),
         ("Pre-procedure NRS 8/10, post-procedure 3/10.", [("pre", 8.0), ("post", 3.0)]),
         ("VAS 6 today.", [("pre", 6.0)]),
-        ("Pain is 6 out of 10.", [("unspecified", 6.0)]),
+        ("Pain is 6 out of 10.", [("pre", 6.0)]),  # written before the procedure work
         ("Pain score pre 8 post 3.", [("pre", 8.0), ("post", 3.0)]),
         ("Seen 5/10/2024 for follow up.", []),
         ("Post: no complications, NRS 3/10, d/c home.", [("post", 3.0)]),
@@ -178,3 +178,8 @@ def test_dictated_scores_and_doses_in_words_are_timed_by_where_the_work_is(run):
     assert [(p.timing, p.value) for p in analysis.pain_scores] == [("pre", 8.0), ("post", 2.0)]
     steroid = next(m for m in analysis.medications if m.name == "methylprednisolone acetate")
     assert (steroid.dose.value, steroid.dose.unit) == (80.0, "mg")
+
+
+def test_a_score_with_no_timing_cue_and_no_procedure_work_is_unspecified(run):
+    scores = run("CLINIC NOTE\nLow back pain. Pain is 6 out of 10.\n").pain_scores
+    assert [(p.timing, p.value) for p in scores] == [("unspecified", 6.0)]
