@@ -388,3 +388,17 @@ def test_body_wins_over_a_title_that_names_another_approach(run):
 def test_typed_codes_of_neighbouring_procedures_are_reported(run):
     text = "PROCEDURE: Spinal cord stimulator trial lead placement (CPT 63650 x2), ICD-10 G89.4.\n"
     assert run(text).procedure.stated_codes == ["63650"]
+
+
+def test_an_unfilled_template_reports_missing_not_denied(run):
+    text = (
+        "Procedure: Lumbar ESI\nLevels: ___\n"
+        "Approach: [ ] interlaminar [ ] transforaminal [ ] caudal\n"
+        "Guidance: [ ] fluoro [ ] CT [ ] none\nContrast: ***\nMedication: ___\nConsent: ___\n"
+    )
+    analysis = run(text)
+    procedure = analysis.procedure
+    assert (procedure.guidance, procedure.approach, procedure.levels) == (None, None, [])
+    assert procedure.contrast.status is None and analysis.medications == []
+    statuses = {r.id: r.status for r in analysis.requirements}
+    assert statuses["image_guidance"] == statuses["consent"] == "missing"

@@ -59,6 +59,8 @@ _COUNTING_FROM = re.compile(
 _SIDE_OF_PROCEDURE = re.compile(r"\b(?:on|from|to) the\s+$", re.I)
 _INTERSPACE = re.compile(r"\b(?:interspace|interlaminar|spinous process|ligamentum flavum)\b", re.I)
 _OTHER_ROUTE = re.compile(r"\b(?:caudal|hiatus|sacrococcygeal|foram\w*|transforaminal)\b", re.I)
+# "[ ] fluoro": a template option left unticked says nothing, it does not deny fluoroscopy.
+_OPTION_NOT_CHOSEN = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
 
@@ -392,8 +394,11 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
     denied = [
         t
         for t in mentions
-        if (t.negated and t.value in ("fluoroscopy", "ct"))
-        or (t.value == "none" and not _IMAGING_ON_FILE.match(view.text, t.end))
+        if not _OPTION_NOT_CHOSEN.search(view.text, max(0, t.start - 8), t.start)
+        and (
+            (t.negated and t.value in ("fluoroscopy", "ct"))
+            or (t.value == "none" and not _IMAGING_ON_FILE.match(view.text, t.end))
+        )
     ]
     for value in ("ct", "fluoroscopy", "ultrasound"):
         hits = [t for t in positive if t.value == value]
