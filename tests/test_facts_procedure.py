@@ -177,6 +177,7 @@ def test_imaging_levels_are_not_procedure_levels(run):
     [
         "The epidurogram showed a filling defect along the left L5 and S1 roots.",
         "A Racz catheter was steered to the left ventrolateral epidural space at S1.",
+        "A catheter was threaded to the left S1 level under fluoroscopy.",
         "Indication: left S1 radiculopathy.",
     ],
 )
