@@ -93,3 +93,17 @@ def test_dose_is_the_session_total_when_one_is_given_after_a_per_level_dose(run)
 def test_drugs_the_patient_tried_are_not_todays_injectate(run, history):
     names = set(n for n, _ in meds(run, f"{history} Dexamethasone 10 mg was injected."))
     assert "methylprednisolone acetate" not in names and "dexamethasone" in names
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "dose", "volume"),
+    [
+        ("Dexamethasone 5 mg in 1 mL injected on each side.", "dexamethasone", 10.0, 2.0),
+        ("Marcaine 0.25% 1 mL each side (2 mL).", "bupivacaine", None, 2.0),
+    ],
+)
+def test_amounts_given_on_each_side_are_summed_unless_a_total_is_written(
+    run, sentence, name, dose, volume
+):
+    med = meds(run, sentence)[(name, "epidural")]
+    assert (med.dose.value if med.dose else None, med.volume_ml) == (dose, volume)

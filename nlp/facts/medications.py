@@ -60,6 +60,12 @@ _TRIED_BEFORE = re.compile(
     r"\b(?:tried|trials? of|failed|takes|taking|took|prescribed|course of)\b[^.;\n]{0,30}$",
     re.I,
 )
+# "on each side", "per side", "each foramen" in a bilateral injection: the amount was given twice.
+_EACH_SIDE = re.compile(
+    r"\b(?:(?:on|to|at|into|per|for)\s+each\s+side|per side|each side|"
+    r"(?:in|into|at)\s+each\s+(?:foramen|neural foramen))\b",
+    re.I,
+)
 _VOLUME_BETWEEN = re.compile(r"\d\s*(?:ml|mls|cc)\b", re.I)
 _DOSE_BETWEEN = re.compile(r"\d\s*(?:mg|mcg)\b(?!\s*/)", re.I)
 _TOTAL_BEFORE = re.compile(r"\btotal(?: of)?\s*[:=]?\s*$", re.I)
@@ -83,6 +89,19 @@ class _Amounts:
     volume_span: tuple[int, int] | None = None
     dose_span: tuple[int, int] | None = None
     totals: bool = False
+    doubled: bool = False
+
+    def double_for_both_sides(self, drug_start: int) -> None:
+        """"Dexamethasone 5 mg in 1 mL on each side" with no total stated: the session had
+        twice that. Only amounts written in this sentence (after the name) are doubled."""
+        if self.doubled:
+            return
+        self.doubled = True
+        near = drug_start - 40
+        if self.dose is not None and self.dose_span and self.dose_span[0] > near:
+            self.dose = Dose(value=self.dose.value * 2, unit=self.dose.unit)
+        if self.volume_ml is not None and self.volume_span and self.volume_span[0] > near:
+            self.volume_ml = self.volume_ml * 2
 
     def forget(self, unit: str) -> None:
         """Drop a per-site volume or dose so the session total that follows is kept."""
@@ -189,6 +208,7 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
                 amounts[owner].reset_for_total()
             if _is_session_total(view, amounts[owner], q_start, q_end, match.group(2)):
                 amounts[owner].forget(_unit(match.group(2)))
+                amounts[owner].doubled = True  # a stated total is never doubled
             _record(
                 amounts[owner],
                 _number(match.group(1)),
@@ -201,6 +221,9 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
             owner = _owner(view, drugs, members, q_start, s_start + match.end())
             if owner is not None and amounts[owner].concentration is None:
                 amounts[owner].concentration = match.group(1)
+        if _EACH_SIDE.search(text) and not _TOTAL_CUE.search(text):
+            for i in members:
+                amounts[i].double_for_both_sides(drugs[i].start)
     return amounts
 
 
