@@ -361,9 +361,15 @@ def diagnoses(view: NoteView) -> list[Diagnosis]:
             )
         )
     out += _unlisted_diagnoses(view)
+    if any(d.category in _SPECIFIC_SPINE_DIAGNOSES for d in out):
+        # Back or neck pain is "axial" only without radicular or structural findings.
+        out = [d for d in out if d.category != "axial_pain"]
     return out
 
 
+_SPECIFIC_SPINE_DIAGNOSES = frozenset(
+    {"radiculopathy", "stenosis", "disc_herniation", "post_laminectomy", "herpes_zoster"}
+)
 _ITEM_SPLIT = re.compile(r"[\n;]+")
 _ITEM_NOISE = re.compile(
     r"^[\s\-*\u2022\d.)(:]*(?:pre|post)?[-\s]*(?:op(?:erative)?|procedure)?\s*(?:diagnos[ie]s|dx)?[\s:]*",
@@ -372,7 +378,8 @@ _ITEM_NOISE = re.compile(
 
 
 _NOT_A_DIAGNOSIS = re.compile(
-    r"\w:\s|inject|epidural|consent|therap|\bpt\b|nsaid|tolerat|\d\s*/\s*10|weeks|wks|months|"
+    r"\w:{1,2}\s|^\W*(?:lumbar|cervical|thoracic|sacral|left|right|bilateral|none|n/?a)\W*$|"
+    r"\btol\b|complication|\bd/c\b|discharg|\bvas\b|\bnrs\b|inject|epidural|consent|therap|\bpt\b|nsaid|tolerat|\d\s*/\s*10|weeks|wks|months|"
     r"mri|\bct\b|fluoro|needle|level|procedure|\binj\b|lido|caudal|laminar|foraminal|\besi\b|"
     r"\bblock|\d\s*(?:mg|ml|cc|%)|relief|helped",
     re.I,
