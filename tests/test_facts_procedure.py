@@ -258,6 +258,8 @@ def test_laterality(run, title, side):
         ("Trigger point injections", "trigger_point"),
         ("Percutaneous adhesiolysis (Racz)", "adhesiolysis"),
         ("Bilat L4-5 + L5-S1 facet jt inj (IA)", "facet"),
+        ("Spinal cord stimulator trial, two leads, through T12-L1 interlaminar epidural access",
+         "other"),
     ],
 )
 def test_non_esi_procedures_are_never_epidural_injections(run, title, kind):
@@ -404,3 +406,24 @@ def test_an_unfilled_template_reports_missing_not_denied(run):
     assert procedure.contrast.status is None and analysis.medications == []
     statuses = {r.id: r.status for r in analysis.requirements}
     assert statuses["image_guidance"] == statuses["consent"] == "missing"
+
+
+def test_unticked_template_options_do_not_name_the_procedure(run):
+    text = (
+        "Procedure category: [ ] Epidural (ILESI/TFESI/caudal)  [ ] Facet/MBB  "
+        "[x] Sacroiliac joint  [ ] Trigger point\n"
+        "Technique: 22 g spinal needle into the inferior right SI joint under fluoroscopy; "
+        "Kenalog 40 mg with 2 mL 0.5% bupivacaine.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.procedure_type, procedure.is_epidural_injection) == ("si_joint", False)
+
+
+def test_a_procedure_named_as_the_reason_for_visit_beats_a_bare_epidural_space(run):
+    text = (
+        "Reason for visit: Right lumbar facet denervation - radiofrequency ablation of the "
+        "right L3 and L4 medial branches.\n"
+        "Procedure: Prone. Oblique fluoroscopy. RF cannulas placed; lesions at 80 C for 90 s. "
+        "Nothing was injected into the epidural space.\n"
+    )
+    assert run(text).procedure.procedure_type == "medial_branch"

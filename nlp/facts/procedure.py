@@ -61,12 +61,20 @@ _INTERSPACE = re.compile(r"\b(?:interspace|interlaminar|spinous process|ligament
 _OTHER_ROUTE = re.compile(r"\b(?:caudal|hiatus|sacrococcygeal|foram\w*|transforaminal)\b", re.I)
 # "[ ] fluoro": a template option left unticked says nothing, it does not deny fluoroscopy.
 _OPTION_NOT_CHOSEN = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
+_SPACE_WORDS = frozenset({"epidural", "epidural space"})
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
 
 def _today(view: NoteView, targets: list[Target]) -> list[Target]:
-    """Asserted targets in sections that describe today's procedure."""
-    return [t for t in targets if t.asserted and t.section not in _background(view)]
+    """Asserted targets in sections that describe today's procedure, outside template options
+    left unticked."""
+    return [
+        t
+        for t in targets
+        if t.asserted
+        and t.section not in _background(view)
+        and not view.in_unchecked_option(t.start)
+    ]
 
 
 def _background(view: NoteView) -> frozenset[str]:
@@ -141,9 +149,20 @@ def procedure_type(
             return decisive, [view.target_evidence(hits[0], "proc_type")]
     title = [t for t in mentions if _title_zone(view, t)]
     pool = title or mentions
-    esi = [t for t in pool if t.value == "epidural_steroid_injection"]
+    # "epidural space" alone names where a needle went (an SCS lead, a blood patch), not an
+    # epidural steroid injection: it decides only when nothing more specific is named.
+    esi = [
+        t
+        for t in pool
+        if t.value == "epidural_steroid_injection" and t.literal not in _SPACE_WORDS
+    ]
     others = [t for t in pool if t.value in NON_ESI_TYPES]
     approach_today = _today(view, view.targets_of("APPROACH"))
+    if not others and not esi and not approach_today:
+        others = _stated_other_procedure(view)
+        pool = pool + others
+    if not esi and not others:
+        esi = [t for t in pool if t.value == "epidural_steroid_injection"]
     if others and not esi and not (title == [] and approach_today):
         counts = Counter(t.value for t in others)
         kind = counts.most_common(1)[0][0]
@@ -159,6 +178,20 @@ def procedure_type(
     if not drugs and any(t.value == "epidurogram" for t in mentions):
         return "epidurogram", evidence
     return "epidural_steroid_injection", evidence
+
+
+def _stated_other_procedure(view: NoteView) -> list[Target]:
+    """A non-epidural procedure named as the reason for the visit ("Reason for visit: right
+    lumbar facet denervation - radiofrequency ablation ..."), not as history."""
+    return [
+        t
+        for t in view.targets_of("PROC_TYPE")
+        if t.value in NON_ESI_TYPES
+        and t.section == "indication"
+        and t.asserted
+        and not view.in_history_sentence(t.start)
+        and not view.in_unchecked_option(t.start)
+    ]
 
 
 def _imaging_direction(view: NoteView, target: Target) -> bool:

@@ -81,6 +81,8 @@ _NEGATIVE_ANSWER = re.compile(
     r"(?:[.;,|(\u2013\u2014-]|$)",
     re.I | re.M,
 )
+_ANY_BOX = re.compile(r"\[\s*[xX\u2713]?\s*\]|[\u2610\u2612]")
+_EMPTY_BOX = re.compile(r"\[\s*\]|\u2610")
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 # Words that put a technique mention in the past ("last ESI ... with loss of resistance").
 _EARLIER_WORK = re.compile(r"\b(?:previous(?:ly)?|prior(?!\s+to\b)|last|ago|history)\b", re.I)
@@ -365,6 +367,15 @@ class NoteView:
             )
         found.sort(key=lambda t: (t.start, -t.end))
         return found
+
+    def in_unchecked_option(self, char: int) -> bool:
+        """The text sits in a template option whose box is empty: "[ ] Epidural (ILESI/TFESI/
+        caudal)  [x] Sacroiliac joint" offers ILESI, it does not say one was done."""
+        if not self._has_boxes:
+            return False
+        line_start = self._text.rfind("\n", 0, char) + 1
+        boxes = list(_ANY_BOX.finditer(self._text, line_start, char))
+        return bool(boxes) and _EMPTY_BOX.fullmatch(boxes[-1].group(0)) is not None
 
     def unchecked(self, start: int, end: int) -> bool:
         """Template checkboxes: "[ ] Ultrasound" is an option not chosen, and
