@@ -427,3 +427,21 @@ def test_a_procedure_named_as_the_reason_for_visit_beats_a_bare_epidural_space(r
         "Nothing was injected into the epidural space.\n"
     )
     assert run(text).procedure.procedure_type == "medial_branch"
+
+
+def test_the_level_the_needle_entered_beats_the_title_level(run):
+    text = (
+        "Procedure .......... Lumbar interlaminar ESI, L4-L5, right\n"
+        "Technique .......... Prone; prep; drape. On AP fluoroscopy the L4-L5 interlaminar "
+        "window was very narrow, so the entry was moved down. 20G Tuohy, right paramedian, "
+        "LOR to air at L5-S1. Kenalog 80 mg injected.\n"
+    )
+    assert run(text).procedure.levels == ["L5-S1"]
+
+
+def test_levels_of_an_old_fusion_are_not_injected(run):
+    body = ("AP fluoroscopy of the L3-L4 interspace (fusion hardware below at L4-S1). 20 g "
+            "Tuohy, LOR at L3-L4. Depo-Medrol 80 mg injected.")
+    assert run(note(title="Lumbar interlaminar ESI L3-L4", body=body)).procedure.levels == [
+        "L3-L4"
+    ]

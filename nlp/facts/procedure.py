@@ -62,6 +62,12 @@ _OTHER_ROUTE = re.compile(r"\b(?:caudal|hiatus|sacrococcygeal|foram\w*|transfora
 # "[ ] fluoro": a template option left unticked says nothing, it does not deny fluoroscopy.
 _OPTION_NOT_CHOSEN = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
 _SPACE_WORDS = frozenset({"epidural", "epidural space"})
+_SURGERY_BEFORE = re.compile(
+    r"\b(?:fusion|hardware|instrumentation|laminectomy|laminotomy|discectomy|decompression|"
+    r"arthrodesis|tlif|plif|alif|s/p)\b[^.;\n]{0,20}$",
+    re.I,
+)
+_TITLE_LABEL = re.compile(r"[ \t]*(?:procedure(?:\s+performed)?|operation|title)\s*[.:]", re.I)
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
 
@@ -252,6 +258,23 @@ def _interspace_entry(view: NoteView) -> tuple[int, int] | None:
     return None
 
 
+def _at_needle_entry(view: NoteView, mention: LevelMention) -> bool:
+    """The level sits in a sentence that enters the epidural space (Tuohy, loss of
+    resistance) or injects there."""
+    sentence = view.sentence_text(mention.start)
+    return bool(cue("epidural_entry").search(sentence))
+
+
+def _title_zone_char(view: NoteView, char: int) -> bool:
+    """The character is in the procedure title (first line of a PROCEDURE section or of the
+    note)."""
+    line_start, _ = view.line_at(char)
+    first_line = view.text.find("\n") if "\n" in view.text else len(view.text)
+    return char <= first_line or (
+        view.section_at(char) == "procedure" and line_start == view.section_start(char)
+    ) or bool(_TITLE_LABEL.match(view.text, line_start))
+
+
 def _imaging_report(view: NoteView, char: int) -> bool:
     """The sentence reports a diagnostic study ("MRI 3/25 shows ...") and no needle work."""
     sentence = view.sentence_text(char)
@@ -268,6 +291,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         return False
     if _COUNTING_FROM.search(view.text, max(0, mention.start - 40), mention.start):
         return False  # "identified by counting down from L4-L5": a landmark, not a target
+    if _SURGERY_BEFORE.search(view.text, max(0, mention.start - 30), mention.start):
+        return False  # "(fusion hardware below at L4-S1)": an old operation, not a target
     if _PLANNING_IMAGE.search(sentence):
         return False  # "a planning scan of L3 through L5" images levels, it does not inject them
     if _CONTRAST_SPREAD.search(sentence):
@@ -291,6 +316,14 @@ def levels(
     by one vertebra ("L5", "L3 and L4 medial branches"), so single levels win there; other
     approaches enter an interspace ("L4-L5")."""
     chosen = [m for m in view.levels if _level_is_procedural(view, m)]
+    entered = [
+        m for m in chosen if _at_needle_entry(view, m) and any("-" in lv for lv in m.levels)
+    ]
+    if entered and any(m not in entered and _title_zone_char(view, m.start) for m in chosen):
+        # The body says where the needle went ("Tuohy ... LOR at L5-S1") and the title named
+        # another level: what was done wins.
+        chosen = entered + [m for m in chosen if not _title_zone_char(view, m.start)
+                            and any(lv in e.levels for e in entered for lv in m.levels)]
     interspaces = [m for m in chosen if any("-" in lv for lv in m.levels)]
     singles = [m for m in chosen if not any("-" in lv for lv in m.levels)]
     if approach_value == "transforaminal" or kind == "medial_branch":
