@@ -185,3 +185,9 @@ def test_dictated_scores_and_doses_in_words_are_timed_by_where_the_work_is(run):
 def test_a_score_with_no_timing_cue_and_no_procedure_work_is_unspecified(run):
     scores = run("CLINIC NOTE\nLow back pain. Pain is 6 out of 10.\n").pain_scores
     assert [(p.timing, p.value) for p in scores] == [("unspecified", 6.0)]
+
+
+@pytest.mark.parametrize("line", ["Complications: [x] None   [ ] Other ___",
+                                  "Complications ...... None"])
+def test_template_answers_of_no_complications(run, line):
+    assert run(wrap(line)).post_procedure.complications == "none"

@@ -445,3 +445,9 @@ def test_levels_of_an_old_fusion_are_not_injected(run):
     assert run(note(title="Lumbar interlaminar ESI L3-L4", body=body)).procedure.levels == [
         "L3-L4"
     ]
+
+
+def test_bilateral_contrast_spread_is_not_a_bilateral_injection(run):
+    body = ("18g Tuohy midline at L4-5, LOR air 7 cm. Isovue-M 300 2 mL -> bilat epidural spread. "
+            "Inj Depo-Medrol 80 mg.")
+    assert run(note(title="L4-5 ILESI, midline", body=body)).procedure.laterality == "midline"
