@@ -191,3 +191,18 @@ def test_a_score_with_no_timing_cue_and_no_procedure_work_is_unspecified(run):
                                   "Complications ...... None"])
 def test_template_answers_of_no_complications(run, line):
     assert run(wrap(line)).post_procedure.complications == "none"
+
+
+@pytest.mark.parametrize(
+    ("history", "documented", "relief"),
+    [
+        ("HISTORY: His first L3-L4 ESI on 11/12/2024 gave sixty percent relief for four months.",
+         True, 60.0),
+        ("Other history: L4-L5 lumbar epidurals in 2021, about 50% relief for 6 months.",
+         True, 50.0),
+        ("HISTORY: His last ESI here was 06/2025 and gave good relief.", True, None),
+    ],
+)
+def test_prior_response_in_words_plurals_and_qualitative(run, history, documented, relief):
+    prior = run(wrap(history)).prior_injection
+    assert (prior.is_repeat, prior.documented, prior.relief_percent) == (True, documented, relief)

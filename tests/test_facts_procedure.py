@@ -451,3 +451,13 @@ def test_bilateral_contrast_spread_is_not_a_bilateral_injection(run):
     body = ("18g Tuohy midline at L4-5, LOR air 7 cm. Isovue-M 300 2 mL -> bilat epidural spread. "
             "Inj Depo-Medrol 80 mg.")
     assert run(note(title="L4-5 ILESI, midline", body=body)).procedure.laterality == "midline"
+
+
+def test_pump_refill_with_past_esis_is_not_an_epidural_injection(run):
+    text = (
+        "ITDD refill/reprogram -- clinic\n58M. FBSS. Failed lumbar ESIs x3 (2019-2020). "
+        "Intrathecal pump since 2021.\n- 22g Huber needle into the reservoir port\n"
+        "- refilled with morphine 25 mg/mL, 20 mL\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.procedure_type, procedure.is_epidural_injection) == ("other", False)

@@ -657,7 +657,9 @@ def prior_injection(view: NoteView, document_type: str | None = None) -> PriorIn
         window = view.text[s : min(paragraph_end, e + 600)]
         match = cue("relief_percent").search(window)
         if match and relief is None:
-            relief = float(next(g for g in match.groups() if g is not None))
+            raw = next(g for g in match.groups() if g is not None)
+            relief = float(WORD_NUMBERS.get(" ".join(raw.lower().replace("-", " ").split()),
+                                            WORD_NUMBERS.get(raw.lower(), raw)))
             documented = True
             evidence.append(
                 view.evidence(s + match.start(), s + match.end(), "prior.relief_percent")
@@ -667,6 +669,11 @@ def prior_injection(view: NoteView, document_type: str | None = None) -> PriorIn
             documented = True
             nr = cue("no_relief").search(window)
             evidence.append(view.evidence(s + nr.start(), s + nr.end(), "prior.no_relief"))
+        elif not documented and (qualitative := cue("relief_qualitative").search(window)):
+            documented = True  # "gave good relief": a response, though not a number
+            evidence.append(
+                view.evidence(s + qualitative.start(), s + qualitative.end(), "prior.relief")
+            )
         if documented and duration is None:
             dur_text = window[match.start() :] if match else window
             found = _weeks(dur_text[:160])
