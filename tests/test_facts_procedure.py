@@ -461,3 +461,18 @@ def test_pump_refill_with_past_esis_is_not_an_epidural_injection(run):
     )
     procedure = run(text).procedure
     assert (procedure.procedure_type, procedure.is_epidural_injection) == ("other", False)
+
+
+def test_dotted_leader_answers_and_a_procedure_being_decided_on(run):
+    text = (
+        "S: Post-laminectomy syndrome. We are deciding between adhesiolysis and an SCS trial.\n"
+        "P: Caudal epidurogram under fluoroscopy.\n"
+        "Prior ESI ...... N/A\n"
+        "Contrast ....... N/A - iodinated contrast allergy (anaphylaxis 2019)\n"
+        "Technique: 16 g needle into the sacral hiatus; no drug injected.\n"
+    )
+    analysis = run(text)
+    assert analysis.procedure.procedure_type == "epidurogram"
+    assert (analysis.procedure.contrast.status, analysis.procedure.contrast.reason) == (
+        "contraindicated", "allergy")
+    assert not analysis.prior_injection.is_repeat

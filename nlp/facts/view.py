@@ -77,7 +77,7 @@ _CHECKED_ANSWER = re.compile(
 )
 # "Prior ESI: None", "Prior injections:: no" answer a template label in the negative.
 _NEGATIVE_ANSWER = re.compile(
-    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}:{1,2}[ \t]*(?:none|no|n/?a|never|denies)[ \t]*"
+    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}(?::{1,2}|\.{2,})[ \t]*(?:none|no|n/?a|never|denies)[ \t]*"
     r"(?:[.;,|(\u2013\u2014-]|$)",
     re.I | re.M,
 )
@@ -383,8 +383,9 @@ class NoteView:
         boxes = self._has_boxes
         if boxes and _UNCHECKED_BEFORE.search(self._text, max(0, start - 8), start):
             return True
-        if ":" not in self._text[end : end + 24]:
-            return False  # neither "Label: [x] No" nor "Label: none" follows
+        following = self._text[end : end + 24]
+        if ":" not in following and ".." not in following:
+            return False  # neither "Label: [x] No", "Label: none" nor "Label ..... N/A" follows
         line_end = self._text.find("\n", end, end + 80)
         answer = boxes and _CHECKED_ANSWER.match(
             self._text, end, line_end if line_end >= 0 else min(len(self._text), end + 80)
