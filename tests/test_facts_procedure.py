@@ -476,3 +476,32 @@ def test_dotted_leader_answers_and_a_procedure_being_decided_on(run):
     assert (analysis.procedure.contrast.status, analysis.procedure.contrast.reason) == (
         "contraindicated", "allergy")
     assert not analysis.prior_injection.is_repeat
+
+
+def test_contrast_filling_defects_give_neither_side_nor_level(run):
+    text = (
+        "PROCEDURE: Caudal epidurogram and epidural injection\n"
+        "DESCRIPTION: 16 g needle through the sacral hiatus under fluoroscopy. Omnipaque 10 mL: "
+        "filling defects along the right L5 and S1 root sleeves. Kenalog 40 mg injected.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.laterality, procedure.levels) == (None, [])
+
+
+def test_a_catheter_steered_to_one_side_gives_the_side(run):
+    text = (
+        "PROCEDURE: Caudal epidural injection via catheter\n"
+        "DESCRIPTION: Needle through the sacral hiatus. A catheter was steered under fluoroscopy "
+        "into the left ventral epidural space. Triamcinolone 40 mg injected; catheter removed.\n"
+    )
+    assert run(text).procedure.laterality == "left"
+
+
+def test_an_abandoned_caudal_attempt_then_an_interlaminar_entry(run):
+    text = (
+        "PROCEDURE: Caudal epidural steroid injection with fluoroscopy.\n"
+        "DESCRIPTION: The sacral hiatus was ossified; the caudal approach was abandoned. A 20 g "
+        "Tuohy needle was advanced in the midline at L5-S1 with loss of resistance to air. "
+        "Depo-Medrol 80 mg injected.\n"
+    )
+    assert run(text).procedure.approach == "interlaminar"

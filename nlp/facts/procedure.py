@@ -41,7 +41,7 @@ _PLANNING_IMAGE = re.compile(
 _BLANK_VALUE = re.compile(r"[ \t]*:{1,2}[ \t]*(?:_{2,}|\*{2,}|\[\s*\])")
 _CONTRAST_SPREAD = re.compile(
     r"\b(?:spread\w*|flow\w*|outlin\w*|extend\w*|extension|cephalad|caudad|epidurogram|"
-    r"filling defect|fill(?:ed|ing) (?:of|along|around)|opacif\w*)\b",
+    r"filling defects?|fill(?:ed|ing) (?:of|along|around)|opacif\w*)\b",
     re.I,
 )
 # "no imaging available/on file": about diagnostic studies, not how the needle was guided.
@@ -57,7 +57,11 @@ _COUNTING_FROM = re.compile(
     re.I,
 )
 _SIDE_OF_PROCEDURE = re.compile(r"\b(?:on|from|to) the\s+$", re.I)
-_INTERSPACE = re.compile(r"\b(?:interspace|interlaminar|spinous process|ligamentum flavum)\b", re.I)
+_INTERSPACE = re.compile(
+    r"\b(?:interspace|interlaminar|spinous process|ligamentum flavum|midline|paramedian)\b|"
+    r"\b[CTL]\d{1,2}\s*[-/]\s*[CTLS]?\d{1,2}\b",
+    re.I,
+)
 _OTHER_ROUTE = re.compile(r"\b(?:caudal|hiatus|sacrococcygeal|foram\w*|transforaminal)\b", re.I)
 # "[ ] fluoro": a template option left unticked says nothing, it does not deny fluoroscopy.
 _OPTION_NOT_CHOSEN = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
@@ -403,6 +407,8 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
             continue  # "bilateral foraminal stenosis": a finding, not the side injected
         if _imaging_report(view, start):
             continue  # "MRI shows bilateral L4-5 facet arthropathy"
+        if _CONTRAST_SPREAD.search(view.text, max(0, start - 40), start):
+            continue  # "filling defects along the right L5 root": where contrast went
         word = (match.group(1) or match.group(2)).lower().rstrip(".")
         if word == "midline":
             if not cue("procedure_cue").search(view.sentence_text(start)):
