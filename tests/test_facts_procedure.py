@@ -505,3 +505,10 @@ def test_an_abandoned_caudal_attempt_then_an_interlaminar_entry(run):
         "Depo-Medrol 80 mg injected.\n"
     )
     assert run(text).procedure.approach == "interlaminar"
+
+
+def test_a_failed_attempt_at_another_level_is_not_a_level(run):
+    body = ("The initial attempt was at the L5-S1 interspace: no loss of resistance, so the needle "
+            "was withdrawn and nothing was injected at L5-S1. The Tuohy needle was redirected to "
+            "the L4/5 interspace with loss of resistance. Depo-Medrol 80 mg injected.")
+    assert run(note(title="Left L4/5 interlaminar ESI", body=body)).procedure.levels == ["L4-L5"]

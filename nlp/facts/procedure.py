@@ -71,6 +71,12 @@ _SURGERY_BEFORE = re.compile(
     r"arthrodesis|tlif|plif|alif|s/p)\b[^.;\n]{0,20}$",
     re.I,
 )
+_NOT_INJECTED_BEFORE = re.compile(
+    r"\b(?:(?:nothing|no (?:medication|drug|injectate|steroid)s?)\s+(?:was|were)\s+"
+    r"(?:injected|given|delivered|placed)|(?:initial|first|failed|unsuccessful|aborted)\s+"
+    r"(?:attempt|pass)(?:\s+was)?(?:\s+made)?)\s+(?:at|into|in)\s+(?:the\s+)?$",
+    re.I,
+)
 _TITLE_LABEL = re.compile(r"[ \t]*(?:procedure(?:\s+performed)?|operation|title)\s*[.:]", re.I)
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
@@ -297,6 +303,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         return False  # "identified by counting down from L4-L5": a landmark, not a target
     if _SURGERY_BEFORE.search(view.text, max(0, mention.start - 30), mention.start):
         return False  # "(fusion hardware below at L4-S1)": an old operation, not a target
+    if _NOT_INJECTED_BEFORE.search(view.text, max(0, mention.start - 50), mention.start):
+        return False  # "the initial attempt was at L5-S1 ... nothing was injected at L5-S1"
     if _PLANNING_IMAGE.search(sentence):
         return False  # "a planning scan of L3 through L5" images levels, it does not inject them
     if _CONTRAST_SPREAD.search(sentence):
