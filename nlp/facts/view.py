@@ -19,6 +19,7 @@ from nlp.extensions import doc_text
 from nlp.levels import LevelMention
 from nlp.models import Evidence
 from nlp.resources import cues, lexicon_key, target_lexicon
+from nlp.trusted import construct
 
 # Sections whose content describes what was done today.
 TODAY_SECTIONS = frozenset(
@@ -419,14 +420,17 @@ class NoteView:
 
     def evidence(self, start: int, end: int, rule: str, flags: list[str] | None = None) -> Evidence:
         # Offsets and text come from the note itself: construct without re-validation.
-        return Evidence.model_construct(
-            start=start,
-            end=end,
-            text=self.text[start:end],
-            section=self.section_at(start),
-            rule=rule,
-            document=self.document,
-            flags=flags or [],
+        return construct(
+            Evidence,
+            {
+                "start": start,
+                "end": end,
+                "text": self._text[start:end],
+                "section": self.section_at(start),
+                "rule": rule,
+                "document": self.document,
+                "flags": flags or [],
+            },
         )
 
     def target_evidence(self, target: Target, rule_prefix: str) -> Evidence:
