@@ -48,7 +48,7 @@ _PAIN_PATTERNS = [
     (
         # "VAS 8 before -> 3 after", "NRS 7 -> 2": the value after an arrow is a score too.
         "pain.arrow_value",
-        re.compile(
+        compile_guarded(
             r"(?<![\d.])\d{1,2}\s*(?:/\s*10)?\s*(?:[a-z]{1,12}\s+){0,2}?(?:->|\u2192|=>|-{1,3}>)\s*"
             r"(\d{1,2}(?:\.\d)?)"
             r"(?!\d|\.\d|\s*(?:/|mg|ml|%|cc|mcg|weeks?|wks?|months?|mos?|days?|years?|yrs?))",
@@ -58,7 +58,7 @@ _PAIN_PATTERNS = [
     (
         # "VAS pre 8 -> 3 post", "6/10 pre, 2/10 post": the timing word follows the value.
         "pain.value_then_timing",
-        re.compile(
+        compile_guarded(
             r"(?<![\d/.])(\d{1,2})\s*(?:/\s*10\s*)?(pre|post)(?:-?(?:procedure|procedural|op|"
             r"injection))?\b(?!\s*(?:-?op(?:erative)?\s+)?(?:days?|weeks?|months?))",
             re.I,

@@ -334,29 +334,33 @@ class NoteView:
         found = []
         lexicon = target_lexicon()
         flags = self._context_flags()
+        note = self._text
         for span in self.doc.spans[TARGET_GROUP]:
-            text = span.text
+            start, end = span.start_char, span.end_char
+            # The note's own characters: what `span.text` re-joins token by token.
+            text = note[start:end]
+            label = span.label_
             literal = " ".join(text.lower().split())
             # Metadata comes from the lexicon by (label, literal); only spans the abbreviation
             # component added carry their long form's rule on the span.
-            meta = lexicon.get((span.label_, lexicon_key(text)))
+            meta = lexicon.get((label, lexicon_key(text)))
             if meta is None:
                 rule = span._.target_rule
                 meta = (rule.metadata if rule is not None else None) or {}
                 literal = rule.literal if rule is not None else literal
             categories = flags.get((span.start, span.end), ())
-            if self.unchecked(span.start_char, span.end_char):
+            if self.unchecked(start, end):
                 categories = set(categories) | {"NEGATED_EXISTENCE"}
             found.append(
                 Target(
-                    label=span.label_,
+                    label=label,
                     value=str(meta.get("value", literal)),
                     role=meta.get("role"),
-                    start=span.start_char,
-                    end=span.end_char,
+                    start=start,
+                    end=end,
                     text=text,
                     literal=literal,
-                    section=self.section_at(span.start_char),
+                    section=self.section_at(start),
                     negated="NEGATED_EXISTENCE" in categories,
                     historical="HISTORICAL" in categories,
                     hypothetical="HYPOTHETICAL" in categories,
