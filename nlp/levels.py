@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 
 from nlp.extensions import doc_text
 from nlp.regex_guard import compile_guarded
+from nlp.regex_prefilter import compile_gated
 
 _ORDER = (
     [f"C{i}" for i in range(1, 8)]
@@ -91,7 +92,7 @@ def normalize(match: re.Match[str]) -> "tuple[tuple[str, ...], str] | None":
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 # Dictated levels: "the fourth/fifth lumbar interspace", "L5-S1" as "the lumbosacral junction".
-WORDED_LEVEL = compile_guarded(
+WORDED_LEVEL = compile_gated(
     r"\b(first|second|third|fourth|fifth)\s*(?:/|-|and|to)\s*(second|third|fourth|fifth)\s+"
     r"lumbar\s+(?:interspace|interlaminar space|space|level|vertebrae)"
     r"|\blumbosacral\s+(?:junction|interspace|interlaminar space)",

@@ -18,6 +18,7 @@ from nlp.models import (
 )
 from nlp.numbers import WORD_NUMBERS
 from nlp.regex_guard import compile_guarded
+from nlp.regex_prefilter import compile_gated
 
 _WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2}
 _ICD10 = re.compile(r"(?<![\w.])([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})(?![\w.])")
@@ -48,7 +49,7 @@ _PAIN_PATTERNS = [
     (
         # "VAS 8 before -> 3 after", "NRS 7 -> 2": the value after an arrow is a score too.
         "pain.arrow_value",
-        compile_guarded(
+        compile_gated(
             r"(?<![\d.])\d{1,2}\s*(?:/\s*10)?\s*(?:[a-z]{1,12}\s+){0,2}?(?:->|\u2192|=>|-{1,3}>)\s*"
             r"(\d{1,2}(?:\.\d)?)"
             r"(?!\d|\.\d|\s*(?:/|mg|ml|%|cc|mcg|weeks?|wks?|months?|mos?|days?|years?|yrs?))",
@@ -65,15 +66,15 @@ _PAIN_PATTERNS = [
         ),
     ),
 ]
-_ODI = compile_guarded(
+_ODI = compile_gated(
     r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b[^\d\n]{0,25}?(\d{1,3}(?:\.\d)?)\s*%?",  # noqa: E501
     re.I,
 )
-_RMDQ = compile_guarded(
+_RMDQ = compile_gated(
     r"\b(?:roland[- ]morris(?: disability)?(?: questionnaire)?(?: score)?|rmdq|rmq)\b[^\d\n]{0,20}?(\d{1,2})",  # noqa: E501
     re.I,
 )
-_PROMIS = compile_guarded(r"\bpromis\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)", re.I)
+_PROMIS = compile_gated(r"\bpromis\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)", re.I)
 
 
 def _blank_after(view: NoteView, end: int) -> bool:
@@ -99,7 +100,7 @@ def consent(view: NoteView) -> Consent:
         line = view.text[line_s:line_e]
         if cue("blank_inline").search(line):
             value = line.split(":", 1)[1] if ":" in line else line
-            if not cue("consent_positive").search(re.sub(cue("blank_inline"), "", value)):
+            if not cue("consent_positive").search(cue("blank_inline").sub("", value)):
                 continue
         if cue("consent_negative").search(sentence):
             continue

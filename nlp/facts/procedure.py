@@ -11,6 +11,7 @@ from nlp.facts.view import NoteView, Target, cue
 from nlp.levels import LevelMention
 from nlp.models import Contrast, Evidence, Medication, Procedure
 from nlp.regex_guard import compile_guarded
+from nlp.regex_prefilter import compile_gated
 
 NON_ESI_TYPES = (
     "other",
@@ -24,7 +25,7 @@ NON_ESI_TYPES = (
 )
 _BODY_SECTIONS = frozenset({"technique", "findings", "medications", "anesthesia"})
 _TITLE_SECTIONS = frozenset({"procedure"})
-_KNOWN_CODES = compile_guarded(
+_KNOWN_CODES = compile_gated(
     r"(?<!\d)(?<!\d\.)(6232[0-7]|6447[9]|6448[0-4]|62273|6226[34]|6449[0-5]|6463[3-6]|6228[0-2]"
     r"|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999)(?!\d|\.\d)"
 )

@@ -1,0 +1,252 @@
+"""Skip whole-note regex scans that cannot match: gate a pattern on the literals it needs.
+
+Most cue patterns are scanned over the whole note and find nothing in most notes (no sedation,
+no complication, no ODI score). Python's `re` still tries the pattern at every position. Every
+match of `\\b(?:wet tap|hematoma|...)` contains one of "wet tap", "hematoma", ...; when the
+note (lower-cased) contains none of them, the scan is skipped - `str.find` over a note costs
+a fraction of a regex scan. The literals are derived from the parsed pattern and only from
+characters a match consumes, so a gated pattern returns exactly what the pattern returns;
+any construct the derivation does not understand leaves the pattern ungated.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+try:  # Python >= 3.11
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parser
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
+
+_C = _sre_constants
+_REPEATS = {_C.MAX_REPEAT, _C.MIN_REPEAT} | (
+    {_C.POSSESSIVE_REPEAT} if hasattr(_C, "POSSESSIVE_REPEAT") else set()
+)
+# Strings shorter than this are scanned directly: folding them costs more than it saves.
+MIN_GATED_LENGTH = 256
+# A gate checking more literals than this costs about what the scan it might skip costs.
+MAX_LITERALS = 24
+# Characters whose case-insensitive match with an ASCII letter is not what `str.lower` gives
+# position for position: re's IGNORECASE equates them with i, s and k, and "İ".lower() is two
+# characters. Mapping them first keeps the folded text aligned with the note.
+_FOLD_FIRST = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+Literals = frozenset[str]
+
+
+def fold(text: str) -> str:
+    """Lower-cased `text` of the same length, where every IGNORECASE match of an ASCII
+    literal appears as the lower-cased literal at the same offsets."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD_FIRST).lower()
+
+
+_last_folded: tuple[str, str] = ("", "")
+
+
+def _folded(text: str) -> str:
+    """`fold(text)`, remembered for the last text: one note is scanned by many gates in a row."""
+    global _last_folded
+    cached = _last_folded
+    if cached[0] is text:
+        return cached[1]
+    folded = fold(text)
+    _last_folded = (text, folded)
+    return folded
+
+
+class _NoLiterals(Exception):
+    """Some match of this part need not contain any particular literal."""
+
+
+def _usable(literals: set[str]) -> bool:
+    """Literals worth a `str.find`: none a single common character."""
+    return bool(literals) and all(len(lit) >= 2 or not lit.isascii() for lit in literals)
+
+
+def _choose(candidates: list[set[str]]) -> set[str]:
+    """The most selective of several literal sets every match must satisfy."""
+    usable = [c for c in candidates if _usable(c) and len(c) <= MAX_LITERALS]
+    if not usable:
+        raise _NoLiterals
+    return min(usable, key=lambda c: (len(c), -min(len(lit) for lit in c)))
+
+
+def _char(code: int) -> str:
+    char = chr(code)
+    if not char.isascii() and (char.lower() != char or char.upper() != char):
+        raise _NoLiterals  # a non-ASCII cased letter: its case equivalents are not derived
+    return char.lower()
+
+
+def _leading(sequence: Any) -> str:
+    """The literal characters every match of `sequence` starts with ("" if none)."""
+    lead = ""
+    for op, av in sequence:
+        if op is _C.LITERAL:
+            lead += _char(av)
+            continue
+        if op is _C.SUBPATTERN and not lead and not av[1] and not av[2]:
+            return _leading(av[3])
+        break
+    return lead
+
+
+def _branch_continuations(run: str, alternatives: Any) -> set[str] | None:
+    """`run` joined to the literal start of each alternative right after it: "o" then
+    "di|swestry" (how `re` stores "odi|oswestry") gives {"odi", "oswestry"}."""
+    leads = {_leading(alternative) for alternative in alternatives}
+    if "" in leads:
+        return None
+    return {run + lead for lead in leads}
+
+
+def _required(sequence: Any) -> set[str]:
+    """A set of literals (lower-cased) of which every match of `sequence` contains one."""
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in sequence:
+        if op is _C.LITERAL:
+            run += _char(av)
+            continue
+        try:
+            inner_branch = None
+            if op is _C.BRANCH:
+                inner_branch = av[1]
+            elif op is _C.SUBPATTERN and not av[1] and not av[2] and len(av[3]) == 1:
+                if av[3][0][0] is _C.BRANCH:
+                    inner_branch = av[3][0][1][1]
+            if run and inner_branch is not None:
+                joined = _branch_continuations(run, inner_branch)
+                if joined:
+                    candidates.append(joined)
+            if (
+                run
+                and op in _REPEATS
+                and av[0] >= 1
+                and len(av[2]) == 1
+                and av[2][0][0] is _C.LITERAL
+            ):
+                # "x-{1,3}>": the run is followed by at least one "-", and the last "-" by
+                # what comes next, so "x-" is required and "-" starts the next run.
+                repeated = _char(av[2][0][1])
+                candidates.append({run + repeated})
+                run = repeated
+                continue
+        except _NoLiterals:
+            pass
+        if (
+            not run
+            and op in _REPEATS
+            and av[0] >= 1
+            and len(av[2]) == 1
+            and av[2][0][0] is _C.LITERAL
+        ):
+            run = _char(av[2][0][1])  # the last repetition starts the next run
+            continue
+        if run:
+            candidates.append({run})
+        run = ""
+        if op in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+            continue  # zero-width: consumes nothing, requires nothing
+        try:
+            if op is _C.SUBPATTERN:
+                _group, add_flags, del_flags, inner = av
+                if add_flags or del_flags:
+                    raise _NoLiterals
+                candidates.append(_required(inner))
+            elif op is _C.BRANCH:
+                union: set[str] = set()
+                for alternative in av[1]:
+                    union |= _required(alternative)
+                candidates.append(union)
+            elif op in _REPEATS:
+                low, _high, inner = av
+                if low >= 1:
+                    candidates.append(_required(inner))
+        except _NoLiterals:
+            continue  # this item gives no literal; another item of the sequence may
+    if run:
+        candidates.append({run})
+    return _choose(candidates)
+
+
+def required_literals(pattern: re.Pattern[str]) -> Literals | None:
+    """Lower-cased literals of which every match of `pattern` contains one, or None."""
+    if not isinstance(pattern.pattern, str):
+        return None
+    try:
+        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
+        if parsed.state.flags & (re.LOCALE | re.VERBOSE):
+            return None
+        return frozenset(_required(parsed))
+    except (_NoLiterals, re.error, TypeError, ValueError, RecursionError):
+        return None
+
+
+class GatedPattern:
+    """A compiled pattern whose `search`, `finditer` and `findall` over a long string first
+    check that one of the pattern's required literals occurs in the searched range."""
+
+    __slots__ = ("pattern_object", "literals")
+
+    def __init__(self, pattern: re.Pattern[str], literals: Literals) -> None:
+        self.pattern_object = pattern
+        self.literals = tuple(sorted(literals, key=len, reverse=True))
+
+    def _possible(self, string: str, pos: int, endpos: int) -> bool:
+        if len(string) < MIN_GATED_LENGTH:
+            return True
+        folded = _folded(string)
+        if len(folded) != len(string):
+            return True
+        end = min(endpos, len(string))
+        start = max(pos, 0)
+        return any(folded.find(lit, start, end) >= 0 for lit in self.literals)
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        if not self._possible(string, pos, endpos):
+            return None
+        return self.pattern_object.search(string, pos, endpos)
+
+    def finditer(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        if not self._possible(string, pos, endpos):
+            return iter(())
+        return self.pattern_object.finditer(string, pos, endpos)
+
+    def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
+        if not self._possible(string, pos, endpos):
+            return []
+        return self.pattern_object.findall(string, pos, endpos)
+
+    def __getattr__(self, name: str) -> Any:
+        # match, fullmatch, sub, split, pattern, flags, groups...: the pattern's own.
+        return getattr(self.pattern_object, name)
+
+    def __repr__(self) -> str:
+        return f"GatedPattern({self.pattern_object!r})"
+
+
+def gated(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` behind a literal gate when its required literals can be derived, else the
+    pattern itself. Results are identical; only scans that cannot match are skipped."""
+    literals = required_literals(pattern)
+    if literals is None:
+        return pattern
+    return GatedPattern(pattern, literals)  # type: ignore[return-value]
+
+
+def compile_gated(source: str, flags: int = 0) -> re.Pattern[str]:
+    """A pattern for whole-note scans: first-character guard (`nlp.regex_guard`) and literal
+    gate. Matches are exactly those of `re.compile(source, flags)`."""
+    from nlp.regex_guard import compile_guarded
+
+    return gated(compile_guarded(source, flags))
