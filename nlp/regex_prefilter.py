@@ -27,7 +27,7 @@ _C = _sre_constants
 _REPEATS = {_C.MAX_REPEAT, _C.MIN_REPEAT} | (
     {_C.POSSESSIVE_REPEAT} if hasattr(_C, "POSSESSIVE_REPEAT") else set()
 )
-# Strings shorter than this are scanned directly: folding them costs more than it saves.
+# Ranges shorter than this are scanned directly: checking them costs more than it saves.
 MIN_GATED_LENGTH = 256
 # A gate checking more literals than this costs about what the scan it might skip costs.
 MAX_LITERALS = 24
@@ -201,13 +201,13 @@ class GatedPattern:
         self.literals = tuple(sorted(literals, key=len, reverse=True))
 
     def _possible(self, string: str, pos: int, endpos: int) -> bool:
-        if len(string) < MIN_GATED_LENGTH:
-            return True
+        end = min(endpos, len(string))
+        start = max(pos, 0)
+        if end - start < MIN_GATED_LENGTH:
+            return True  # a sentence or window: scanning it costs less than checking
         folded = _folded(string)
         if len(folded) != len(string):
             return True
-        end = min(endpos, len(string))
-        start = max(pos, 0)
         return any(folded.find(lit, start, end) >= 0 for lit in self.literals)
 
     def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
