@@ -31,6 +31,8 @@ _REPEATS = {_C.MAX_REPEAT, _C.MIN_REPEAT} | (
 MIN_GATED_LENGTH = 256
 # A gate checking more literals than this costs about what the scan it might skip costs.
 MAX_LITERALS = 24
+# Long texts a gate checks before it may give up checking (see `GatedPattern`).
+TRIAL = 100
 # Characters whose case-insensitive match with an ASCII letter is not what `str.lower` gives
 # position for position: re's IGNORECASE equates them with i, s and k, and "İ".lower() is two
 # characters. Mapping them first keeps the folded text aligned with the note.
@@ -192,15 +194,26 @@ def required_literals(pattern: re.Pattern[str]) -> Literals | None:
 
 class GatedPattern:
     """A compiled pattern whose `search`, `finditer` and `findall` over a long string first
-    check that one of the pattern's required literals occurs in the searched range."""
+    check that one of the pattern's required literals occurs in the searched range.
 
-    __slots__ = ("pattern_object", "literals")
+    Checking costs about a microsecond per literal. A gate whose literals are in most notes
+    ("risk", "complication") would only add that cost, so once it has checked `TRIAL` texts
+    and skipped fewer than one scan in four it stays open for good. The counts only decide
+    whether to check; the results are always the pattern's own.
+    """
+
+    __slots__ = ("pattern_object", "literals", "checks", "skips", "enabled")
 
     def __init__(self, pattern: re.Pattern[str], literals: Literals) -> None:
         self.pattern_object = pattern
         self.literals = tuple(sorted(literals, key=len, reverse=True))
+        self.checks = 0
+        self.skips = 0
+        self.enabled = True
 
     def _possible(self, string: str, pos: int, endpos: int) -> bool:
+        if not self.enabled:
+            return True
         end = min(endpos, len(string))
         start = max(pos, 0)
         if end - start < MIN_GATED_LENGTH:
@@ -208,7 +221,13 @@ class GatedPattern:
         folded = _folded(string)
         if len(folded) != len(string):
             return True
-        return any(folded.find(lit, start, end) >= 0 for lit in self.literals)
+        possible = any(folded.find(lit, start, end) >= 0 for lit in self.literals)
+        self.checks += 1
+        if not possible:
+            self.skips += 1
+        elif self.checks >= TRIAL and self.skips * 4 < self.checks:
+            self.enabled = False
+        return possible
 
     def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         if not self._possible(string, pos, endpos):
