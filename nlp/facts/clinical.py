@@ -18,15 +18,19 @@ from nlp.models import (
 )
 from nlp.numbers import WORD_NUMBERS
 from nlp.regex_guard import compile_guarded
-from nlp.regex_prefilter import compile_gated
+from nlp.regex_prefilter import compile_gated, gated
 
 _WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2}
-_ICD10 = re.compile(r"(?<![\w.])([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})(?![\w.])")
+# Patterns led by a digit (or code letter) check the character before it with a look-behind
+# placed after that first character, "(\d(?<![\d/.]\d)...": the same matches as a leading
+# "(?<![\d/.])\d", but `re` can then skip straight to candidate characters
+# (tests/test_facts_clinical.py compares them with the leading form).
+_ICD10 = re.compile(r"([A-TV-Z](?<![\w.][A-TV-Z])\d{2}\.[0-9A-Z]{1,4})(?![\w.])")
 _PAIN_PATTERNS = [
-    ("pain.slash10", compile_guarded(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10(?![\d/])")),
+    ("pain.slash10", re.compile(r"(\d(?<![\d/.]\d)\d?(?:\.\d)?)\s*/\s*10(?![\d/])")),
     (
         "pain.out_of_10",
-        compile_guarded(r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*(?:out of|of)\s*(?:10|ten)\b", re.I),
+        re.compile(r"(\d(?<![\d/.]\d)\d?(?:\.\d)?)\s*(?:out of|of)\s*(?:10|ten)\b", re.I),
     ),
     (
         "pain.scale_value",
@@ -49,18 +53,20 @@ _PAIN_PATTERNS = [
     (
         # "VAS 8 before -> 3 after", "NRS 7 -> 2": the value after an arrow is a score too.
         "pain.arrow_value",
-        compile_gated(
-            r"(?<![\d.])\d{1,2}\s*(?:/\s*10)?\s*(?:[a-z]{1,12}\s+){0,2}?(?:->|\u2192|=>|-{1,3}>)\s*"
-            r"(\d{1,2}(?:\.\d)?)"
-            r"(?!\d|\.\d|\s*(?:/|mg|ml|%|cc|mcg|weeks?|wks?|months?|mos?|days?|years?|yrs?))",
-            re.I,
+        gated(
+            re.compile(
+                r"\d(?<![\d.]\d)\d?\s*(?:/\s*10)?\s*(?:[a-z]{1,12}\s+){0,2}?"
+                r"(?:->|\u2192|=>|-{1,3}>)\s*(\d{1,2}(?:\.\d)?)"
+                r"(?!\d|\.\d|\s*(?:/|mg|ml|%|cc|mcg|weeks?|wks?|months?|mos?|days?|years?|yrs?))",
+                re.I,
+            )
         ),
     ),
     (
         # "VAS pre 8 -> 3 post", "6/10 pre, 2/10 post": the timing word follows the value.
         "pain.value_then_timing",
-        compile_guarded(
-            r"(?<![\d/.])(\d{1,2})\s*(?:/\s*10\s*)?(pre|post)(?:-?(?:procedure|procedural|op|"
+        re.compile(
+            r"(\d(?<![\d/.]\d)\d?)\s*(?:/\s*10\s*)?(pre|post)(?:-?(?:procedure|procedural|op|"
             r"injection))?\b(?!\s*(?:-?op(?:erative)?\s+)?(?:days?|weeks?|months?))",
             re.I,
         ),
