@@ -5,8 +5,9 @@ pipelines never share mutable matcher state.
 """
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
+import numpy
 from medspacy.context import ConText, ConTextRule
 from medspacy.context.context_graph import ConTextGraph
 from medspacy.context.context_modifier import ConTextModifier
@@ -192,12 +193,43 @@ class _LongFormRule:
 
 class AbbreviationTargets:
     """scispacy's abbreviation detector, then give each use of a note-defined short form the
-    targets of its long form: "... epidural steroid injection (LIESI) ... the LIESI was..."."""
+    targets of its long form: "... epidural steroid injection (LIESI) ... the LIESI was...".
+
+    The detector only runs when some definition it would consider has a target inside its
+    long-form candidate (`_may_define_a_target`); otherwise nothing could be added, and its
+    token matcher costs more than the rest of this component."""
 
     def __init__(self, nlp: Language) -> None:
         from scispacy.abbreviation import AbbreviationDetector
 
         self._detector = AbbreviationDetector(nlp)
+        self._open = nlp.vocab.strings.add("(")
+        self._close = nlp.vocab.strings.add(")")
+
+    def _may_define_a_target(self, doc: Doc) -> bool:
+        """Whether a long-form candidate of scispacy's `filter_matches` holds a target.
+
+        scispacy matches "(", one or more tokens, ")" and drops matches with more than eight
+        tokens inside; the candidates are built here from the same bracket pairs by
+        `filter_matches` itself. A long form the detector finds lies inside its candidate, so
+        when no candidate holds a target the detector could not add one."""
+        from scispacy.abbreviation import filter_matches
+
+        targets = [(s.start, s.end) for s in doc.spans[TARGET_GROUP]]
+        if not targets:
+            return False
+        orth = doc.to_array("ORTH")
+        opens = numpy.flatnonzero(orth == self._open).tolist()
+        closes = numpy.flatnonzero(orth == self._close).tolist()
+        pairs = []
+        for i in opens:
+            # Inside tokens i+1 .. j-1: at least one (the matcher's "+"), at most eight.
+            for j in closes[bisect_left(closes, i + 2) : bisect_right(closes, i + 9)]:
+                pairs.append((0, i + 1, j))
+        for long_form, _short in filter_matches(pairs, doc):
+            if any(long_form.start <= a and b <= long_form.end for a, b in targets):
+                return True
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
@@ -206,6 +238,8 @@ class AbbreviationTargets:
             return doc  # scispacy's detector is super-linear in the number of candidates
         if not _DEFINITION_CANDIDATE.search(text):
             return doc  # no "(ABBR)" anywhere: nothing for the detector to define
+        if TARGET_GROUP not in doc.spans or not self._may_define_a_target(doc):
+            return doc
         doc = self._detector(doc)
         if not doc._.abbreviations:
             return doc
