@@ -21,6 +21,8 @@ from nlp import resources
 from nlp.extensions import doc_text
 
 TARGET_GROUP = "esicheck_targets"
+# Tokens before "(" that scispacy's long-form candidate can reach (it takes at most 32).
+_LONG_FORM_REACH = 40
 # Real notes define a handful of abbreviations; past this many "(" the detector is skipped.
 MAX_PARENTHESES = 200
 # A short form in parentheses ("(ILESI)", "(TF ESI)", "(LOR)"): cheap pre-check before scispacy.
@@ -215,17 +217,29 @@ class AbbreviationTargets:
         when no candidate holds a target the detector could not add one."""
         from scispacy.abbreviation import filter_matches
 
-        targets = [(s.start, s.end) for s in doc.spans[TARGET_GROUP]]
-        if not targets:
-            return False
         orth = doc.to_array("ORTH")
         opens = numpy.flatnonzero(orth == self._open).tolist()
         closes = numpy.flatnonzero(orth == self._close).tolist()
+        # Inside tokens i+1 .. j-1: at least one (the matcher's "+"), at most eight.
+        brackets = [
+            (i, j)
+            for i in opens
+            for j in closes[bisect_left(closes, i + 2) : bisect_right(closes, i + 9)]
+        ]
+        if not brackets:
+            return False
+        targets = sorted((s.start, s.end) for s in doc.spans[TARGET_GROUP])
+        starts = [start for start, _ in targets]
         pairs = []
-        for i in opens:
-            # Inside tokens i+1 .. j-1: at least one (the matcher's "+"), at most eight.
-            for j in closes[bisect_left(closes, i + 2) : bisect_right(closes, i + 9)]:
+        for i, j in brackets:
+            # A candidate long form is inside the brackets or among the 32 tokens before them
+            # (short forms of at most three tokens under ten characters each): a pair with no
+            # target there cannot matter, so scispacy need not build its candidate.
+            first = bisect_left(starts, i - _LONG_FORM_REACH)
+            if any(end <= i or (start > i and end <= j) for start, end in targets[first:]):
                 pairs.append((0, i + 1, j))
+        if not pairs:
+            return False
         for long_form, _short in filter_matches(pairs, doc):
             if any(long_form.start <= a and b <= long_form.end for a, b in targets):
                 return True
