@@ -199,10 +199,22 @@ class GatedPattern:
     Checking costs about a microsecond per literal. A gate whose literals are in most notes
     ("risk", "complication") would only add that cost, so once it has checked `TRIAL` texts
     and skipped fewer than one scan in four it stays open for good. The counts only decide
-    whether to check; the results are always the pattern's own.
+    whether to check; the results are always the pattern's own. Calls on short ranges (a
+    sentence, a window) go straight to the pattern, as do `match`, `fullmatch` and `sub`.
     """
 
-    __slots__ = ("pattern_object", "literals", "checks", "skips", "enabled")
+    __slots__ = (
+        "pattern_object",
+        "literals",
+        "checks",
+        "skips",
+        "enabled",
+        "match",
+        "fullmatch",
+        "sub",
+        "_search",
+        "_finditer",
+    )
 
     def __init__(self, pattern: re.Pattern[str], literals: Literals) -> None:
         self.pattern_object = pattern
@@ -210,44 +222,54 @@ class GatedPattern:
         self.checks = 0
         self.skips = 0
         self.enabled = True
+        self.match = pattern.match
+        self.fullmatch = pattern.fullmatch
+        self.sub = pattern.sub
+        self._search = pattern.search
+        self._finditer = pattern.finditer
 
-    def _possible(self, string: str, pos: int, endpos: int) -> bool:
+    def _impossible(self, string: str, pos: int, endpos: int) -> bool:
+        """No required literal occurs in string[pos:endpos] (checked on long ranges only)."""
         if not self.enabled:
-            return True
-        end = min(endpos, len(string))
-        start = max(pos, 0)
+            return False
+        end = endpos if endpos < len(string) else len(string)
+        start = pos if pos > 0 else 0
         if end - start < MIN_GATED_LENGTH:
-            return True  # a sentence or window: scanning it costs less than checking
+            return False  # a sentence or window: scanning it costs less than checking
         folded = _folded(string)
         if len(folded) != len(string):
-            return True
-        possible = any(folded.find(lit, start, end) >= 0 for lit in self.literals)
-        self.checks += 1
-        if not possible:
+            return False
+        for literal in self.literals:
+            if folded.find(literal, start, end) >= 0:
+                break
+        else:
+            self.checks += 1
             self.skips += 1
-        elif self.checks >= TRIAL and self.skips * 4 < self.checks:
+            return True
+        self.checks += 1
+        if self.checks >= TRIAL and self.skips * 4 < self.checks:
             self.enabled = False
-        return possible
+        return False
 
     def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        if not self._possible(string, pos, endpos):
+        if self.enabled and self._impossible(string, pos, endpos):
             return None
-        return self.pattern_object.search(string, pos, endpos)
+        return self._search(string, pos, endpos)
 
     def finditer(
         self, string: str, pos: int = 0, endpos: int = sys.maxsize
     ) -> Iterator[re.Match[str]]:
-        if not self._possible(string, pos, endpos):
+        if self.enabled and self._impossible(string, pos, endpos):
             return iter(())
-        return self.pattern_object.finditer(string, pos, endpos)
+        return self._finditer(string, pos, endpos)
 
     def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
-        if not self._possible(string, pos, endpos):
+        if self.enabled and self._impossible(string, pos, endpos):
             return []
         return self.pattern_object.findall(string, pos, endpos)
 
     def __getattr__(self, name: str) -> Any:
-        # match, fullmatch, sub, split, pattern, flags, groups...: the pattern's own.
+        # split, pattern, flags, groups...: the pattern's own.
         return getattr(self.pattern_object, name)
 
     def __repr__(self) -> str:
