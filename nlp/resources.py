@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -201,6 +201,7 @@ def target_lexicon() -> dict[tuple[str, str], dict[str, Any]]:
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)
 def lexicon_key(text: str) -> str:
     """Lower-cased text without whitespace: a matched span and its literal agree even when
     the note wraps or double-spaces the phrase."""

@@ -11,6 +11,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from spacy.tokens import Doc
 
@@ -87,9 +88,11 @@ _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 _EARLIER_WORK = re.compile(r"\b(?:previous(?:ly)?|prior(?!\s+to\b)|last|ago|history)\b", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A concept mention (medspaCy target) with its ConText flags and section."""
+class Target(NamedTuple):
+    """A concept mention (medspaCy target) with its ConText flags and section.
+
+    Immutable; a named tuple because a note has dozens and a frozen dataclass costs three
+    times as much to build."""
 
     label: str
     value: str
