@@ -79,10 +79,11 @@ class BoundedTokenizer:
 
     def _warm(self, text: str) -> None:
         """Tokenize every chunk of `text` not seen before alone, so spaCy caches it."""
-        new = set(text.split())
+        chunks = text.split()
+        if self._seen.issuperset(chunks):
+            return  # the usual case once a corpus's vocabulary has been seen
+        new = set(chunks)
         new.difference_update(self._seen)
-        if not new:
-            return
         if len(self._seen) + len(new) > _SEEN_LIMIT:
             self._seen.clear()
         self._seen.update(new)
