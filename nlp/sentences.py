@@ -61,11 +61,10 @@ def boundary_offsets(text: str) -> list[int]:
         if start >= len(text):
             continue
         blank_line = match.group(1) is not None
-        previous = last_visible_char(text, match.start())
         wraps = (
             not blank_line
             and text[start].islower()
-            and previous not in (".", "?", "!", ";", ":", "")
+            and last_visible_char(text, match.start()) not in (".", "?", "!", ";", ":", "")
         )
         if not wraps:
             starts.append(start)
