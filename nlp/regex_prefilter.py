@@ -192,6 +192,61 @@ def required_literals(pattern: re.Pattern[str]) -> Literals | None:
         return None
 
 
+# Leads shorter than this, or more of them, would give more candidate positions than a scan.
+MIN_LEAD_LENGTH = 3
+MAX_LEADS = 32
+# Past this many candidate positions in one text a plain scan is cheaper.
+MAX_CANDIDATES = 64
+
+
+def _leads(sequence: Any) -> set[str]:
+    """Lower-cased literals of which every match of `sequence` starts with one."""
+    items = list(sequence)
+    index = 0
+    while index < len(items) and items[index][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+        index += 1  # zero-width: the match still starts where the next item starts
+    if index == len(items):
+        raise _NoLiterals
+    op, av = items[index]
+    if op is _C.LITERAL:
+        run = ""
+        while index < len(items) and items[index][0] is _C.LITERAL:
+            run += _char(items[index][1])
+            index += 1
+        if index < len(items):
+            # "o" then "di|swestry" (how `re` stores "odi|oswestry"): "odi" or "oswestry".
+            try:
+                return {run + lead for lead in _leads(items[index:index + 1])}
+            except _NoLiterals:
+                pass
+        return {run}
+    if op is _C.SUBPATTERN and not av[1] and not av[2]:
+        return _leads(av[3])
+    if op is _C.BRANCH:
+        leads: set[str] = set()
+        for alternative in av[1]:
+            leads |= _leads(alternative)
+        return leads
+    raise _NoLiterals
+
+
+def leading_literals(pattern: re.Pattern[str]) -> Literals | None:
+    """Lower-cased literals every match of `pattern` starts with, when there are few enough
+    and each is long enough to make a useful anchor; else None."""
+    if not isinstance(pattern.pattern, str):
+        return None
+    try:
+        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
+        if parsed.state.flags & (re.LOCALE | re.VERBOSE):
+            return None
+        leads = _leads(parsed)
+    except (_NoLiterals, re.error, TypeError, ValueError, RecursionError):
+        return None
+    if not leads or len(leads) > MAX_LEADS or min(map(len, leads)) < MIN_LEAD_LENGTH:
+        return None
+    return frozenset(leads)
+
+
 class GatedPattern:
     """A compiled pattern whose `search`, `finditer` and `findall` over a long string first
     check that one of the pattern's required literals occurs in the searched range.
@@ -276,9 +331,97 @@ class GatedPattern:
         return f"GatedPattern({self.pattern_object!r})"
 
 
+class AnchoredPattern:
+    """A compiled pattern whose every match starts with one of a few literals, scanned over a
+    long range by trying the pattern only where such a literal starts.
+
+    `re` tries a pattern like `\\b(?:contrast|dye|omnipaque|...)\\b` at every position;
+    `str.find` locates the few places where a match can start, and `pattern.match` there
+    gives exactly the match a scan would find at that position (look-behinds and `\\b` still
+    see the text before it). Positions are tried in order and a match's end is where the next
+    may start, as in `finditer`. Short ranges and texts with many candidates are scanned.
+    """
+
+    __slots__ = ("pattern_object", "leads", "match", "fullmatch", "sub", "_search", "_finditer")
+
+    def __init__(self, pattern: re.Pattern[str], leads: Literals) -> None:
+        self.pattern_object = pattern
+        self.leads = tuple(sorted(leads))
+        self.match = pattern.match
+        self.fullmatch = pattern.fullmatch
+        self.sub = pattern.sub
+        self._search = pattern.search
+        self._finditer = pattern.finditer
+
+    def _candidates(self, string: str, start: int, end: int) -> list[int] | None:
+        """Sorted positions in [start, end) where a lead occurs, or None to scan instead."""
+        folded = _folded(string)
+        if len(folded) != len(string):
+            return None
+        found: set[int] = set()
+        for lead in self.leads:
+            at = folded.find(lead, start, end)
+            while at >= 0:
+                found.add(at)
+                if len(found) > MAX_CANDIDATES:
+                    return None
+                at = folded.find(lead, at + 1, end)
+        return sorted(found)
+
+    def _matches(self, string: str, pos: int, endpos: int) -> Iterator[re.Match[str]] | None:
+        end = endpos if endpos < len(string) else len(string)
+        start = pos if pos > 0 else 0
+        if end - start < MIN_GATED_LENGTH:
+            return None
+        candidates = self._candidates(string, start, end)
+        if candidates is None:
+            return None
+        return self._at(string, candidates, start, endpos)
+
+    def _at(
+        self, string: str, candidates: list[int], start: int, endpos: int
+    ) -> Iterator[re.Match[str]]:
+        match = self.match
+        cursor = start
+        for position in candidates:
+            if position < cursor:
+                continue  # inside the previous match
+            found = match(string, position, endpos)
+            if found is not None:
+                yield found
+                cursor = found.end()
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        matches = self._matches(string, pos, endpos)
+        if matches is None:
+            return self._search(string, pos, endpos)
+        return next(matches, None)
+
+    def finditer(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        matches = self._matches(string, pos, endpos)
+        if matches is None:
+            return self._finditer(string, pos, endpos)
+        return matches
+
+    def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
+        return self.pattern_object.findall(string, pos, endpos)
+
+    def __getattr__(self, name: str) -> Any:
+        # split, pattern, flags, groups...: the pattern's own.
+        return getattr(self.pattern_object, name)
+
+    def __repr__(self) -> str:
+        return f"AnchoredPattern({self.pattern_object!r})"
+
+
 def gated(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """`pattern` behind a literal gate when its required literals can be derived, else the
     pattern itself. Results are identical; only scans that cannot match are skipped."""
+    leads = leading_literals(pattern)
+    if leads is not None:
+        return AnchoredPattern(pattern, leads)  # type: ignore[return-value]
     literals = required_literals(pattern)
     if literals is None:
         return pattern

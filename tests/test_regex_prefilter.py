@@ -1,4 +1,5 @@
-"""The literal gate (nlp/regex_prefilter.py) never changes what a pattern finds."""
+"""The literal gate and the anchored scan (nlp/regex_prefilter.py) never change what a
+pattern finds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from nlp.regex_prefilter import GatedPattern, fold, gated, required_literals
+from nlp.regex_prefilter import (
+    AnchoredPattern,
+    GatedPattern,
+    fold,
+    gated,
+    leading_literals,
+    required_literals,
+)
 from nlp.resources import cues
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "notes"
@@ -25,7 +33,7 @@ def _texts() -> list[str]:
 @pytest.mark.parametrize("name", sorted(cues()))
 def test_gated_cues_find_what_the_pattern_finds(name: str) -> None:
     pattern = cues()[name]
-    plain = pattern.pattern_object if isinstance(pattern, GatedPattern) else pattern
+    plain = getattr(pattern, "pattern_object", pattern)
     for text in _texts():
         expected = [(m.span(), m.groups()) for m in plain.finditer(text)]
         assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == expected
@@ -67,9 +75,9 @@ def test_fold_keeps_offsets_and_ignorecase_equivalents() -> None:
 
 
 def test_short_strings_and_ranges_scan_directly() -> None:
-    pattern = gated(re.compile(r"\bwet tap\b", re.I))
+    pattern = gated(re.compile(r"\b(?:[a-z]+ )?wet tap\b", re.I))
     assert isinstance(pattern, GatedPattern)
-    assert pattern.search("a WET TAP").span() == (2, 9)
+    assert pattern.search("a WET TAP").span() == (0, 9)
     long_text = _PAD + " wet tap " + _PAD
     start = long_text.index("wet")
     assert pattern.search(long_text).start() == start
@@ -78,3 +86,34 @@ def test_short_strings_and_ranges_scan_directly() -> None:
     assert [m.start() for m in pattern.finditer(long_text)] == [start]
     assert pattern.findall(long_text) == ["wet tap"]
     assert pattern.sub("", "wet tap x") == " x"
+
+
+@pytest.mark.parametrize(
+    ("source", "leads"),
+    [
+        (r"\b(?:odi|oswestry)\b", {"odi", "oswestry"}),
+        (r"(?<!\w)(?:no |without )(?:any )?complications?", {"no ", "without "}),
+        (r"\bwet tap|\b(?:csf|dural) leak", {"wet tap", "csf", "dural"}),
+    ],
+)
+def test_leading_literals(source: str, leads: set[str]) -> None:
+    assert leading_literals(re.compile(source, re.I)) == leads
+
+
+@pytest.mark.parametrize("source", [r"\b(?:no|x)\b", r"(?:abc)?def", r"\d+ mg", r"[lr]eft"])
+def test_no_anchor_without_long_leads(source: str) -> None:
+    assert leading_literals(re.compile(source, re.I)) is None
+
+
+def test_anchored_scan_finds_what_the_pattern_finds() -> None:
+    plain = re.compile(r"\b(?:no |no comp\w*|compl\w+ none)(?:\s*\w+)?", re.I)
+    pattern = gated(plain)
+    assert isinstance(pattern, AnchoredPattern)
+    text = _PAD + " NO COMPLICATIONS. no no no comps; Complications none, xno comp" + _PAD
+    assert [(m.span(), m.group()) for m in pattern.finditer(text)] == [
+        (m.span(), m.group()) for m in plain.finditer(text)
+    ]
+    start = text.index("no no")
+    assert pattern.search(text, start + 1).span() == plain.search(text, start + 1).span()
+    assert pattern.search(text, 0, 300) is None and plain.search(text, 0, 300) is None
+    assert pattern.sub("-", "no x") == "-"
