@@ -17,7 +17,6 @@ from nlp.models import (
     PriorInjection,
 )
 from nlp.numbers import WORD_NUMBERS
-from nlp.regex_guard import compile_guarded
 from nlp.regex_prefilter import compile_gated, gated
 
 _WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2}
@@ -34,7 +33,7 @@ _PAIN_PATTERNS = [
     ),
     (
         "pain.scale_value",
-        compile_guarded(
+        compile_gated(
             r"\b(?:vas|nrs|nprs|pain(?:\s+(?:score|level|scale|rating|intensity))?|numeric (?:pain )?rating(?: scale)?)"  # noqa: E501
             r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|today|now|currently|at rest|"
             r"\(?0\s*(?:-|to)\s*10\)?|[()]|\s)*"
@@ -45,7 +44,7 @@ _PAIN_PATTERNS = [
     ),
     (
         "pain.pre_post",
-        compile_guarded(
+        compile_gated(
             r"\b(pre|post)(?:-?(?:procedure|procedural|op|injection))?\s*[:=]?\s*(\d{1,2})(?!\s*(?:/|mg|ml|%|\d))",
             re.I,
         ),
