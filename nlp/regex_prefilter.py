@@ -213,7 +213,7 @@ def _leads(sequence: Any) -> set[str]:
         while index < len(items) and items[index][0] is _C.LITERAL:
             run += _char(items[index][1])
             index += 1
-        if index < len(items):
+        if len(run) < MIN_LEAD_LENGTH and index < len(items):
             # "o" then "di|swestry" (how `re` stores "odi|oswestry"): "odi" or "oswestry".
             try:
                 return {run + lead for lead in _leads(items[index:index + 1])}
