@@ -117,3 +117,8 @@ def test_anchored_scan_finds_what_the_pattern_finds() -> None:
     assert pattern.search(text, start + 1).span() == plain.search(text, start + 1).span()
     assert pattern.search(text, 0, 300) is None and plain.search(text, 0, 300) is None
     assert pattern.sub("-", "no x") == "-"
+
+
+def test_whole_note_word_cues_are_anchored() -> None:
+    for name in ("post_documented", "complication_present", "contrast_mention", "sedation"):
+        assert isinstance(cues()[name], AnchoredPattern), name
