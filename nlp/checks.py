@@ -13,6 +13,7 @@ from typing import Any
 
 from nlp.models import Evidence, Finding, NoteAnalysis, PriorSession
 from nlp.profiles import Check, Profile, Requirement, resolve
+from nlp.trusted import construct
 
 Outcome = tuple[str, list[Evidence], str | None]  # status, evidence, extra detail
 CheckFunction = Callable[[NoteAnalysis, Check, "CheckContext"], Outcome]
@@ -289,17 +290,20 @@ def _finding(
     if detail and not message:
         text = f"{text} ({detail})"
     # Every value comes from validated profile data and engine statuses: skip re-validation.
-    return Finding.model_construct(
-        id=requirement.id,
-        title=requirement.title,
-        status=status,
-        severity=requirement.severity,
-        message=text,
-        evidence=evidence[:5],
-        looked_for=None if status == "met" else f"Looked for {requirement.looked_for}.",
-        citation=requirement.citation,
-        query=None if status in ("met", "not_applicable") else requirement.query,
-        profile=profile.id,
+    return construct(
+        Finding,
+        {
+            "id": requirement.id,
+            "title": requirement.title,
+            "status": status,
+            "severity": requirement.severity,
+            "message": text,
+            "evidence": evidence[:5],
+            "looked_for": None if status == "met" else f"Looked for {requirement.looked_for}.",
+            "citation": requirement.citation,
+            "query": None if status in ("met", "not_applicable") else requirement.query,
+            "profile": profile.id,
+        },
     )
 
 

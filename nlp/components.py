@@ -5,8 +5,9 @@ pipelines never share mutable matcher state.
 """
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
+import numpy
 from medspacy.context import ConText, ConTextRule
 from medspacy.context.context_graph import ConTextGraph
 from medspacy.context.context_modifier import ConTextModifier
@@ -20,6 +21,8 @@ from nlp import resources
 from nlp.extensions import doc_text
 
 TARGET_GROUP = "esicheck_targets"
+# Tokens before "(" that scispacy's long-form candidate can reach (it takes at most 32).
+_LONG_FORM_REACH = 40
 # Real notes define a handful of abbreviations; past this many "(" the detector is skipped.
 MAX_PARENTHESES = 200
 # A short form in parentheses ("(ILESI)", "(TF ESI)", "(LOR)"): cheap pre-check before scispacy.
@@ -192,12 +195,55 @@ class _LongFormRule:
 
 class AbbreviationTargets:
     """scispacy's abbreviation detector, then give each use of a note-defined short form the
-    targets of its long form: "... epidural steroid injection (LIESI) ... the LIESI was..."."""
+    targets of its long form: "... epidural steroid injection (LIESI) ... the LIESI was...".
+
+    The detector only runs when some definition it would consider has a target inside its
+    long-form candidate (`_may_define_a_target`); otherwise nothing could be added, and its
+    token matcher costs more than the rest of this component."""
 
     def __init__(self, nlp: Language) -> None:
         from scispacy.abbreviation import AbbreviationDetector
 
         self._detector = AbbreviationDetector(nlp)
+        self._open = nlp.vocab.strings.add("(")
+        self._close = nlp.vocab.strings.add(")")
+
+    def _may_define_a_target(self, doc: Doc) -> bool:
+        """Whether a long-form candidate of scispacy's `filter_matches` holds a target.
+
+        scispacy matches "(", one or more tokens, ")" and drops matches with more than eight
+        tokens inside; the candidates are built here from the same bracket pairs by
+        `filter_matches` itself. A long form the detector finds lies inside its candidate, so
+        when no candidate holds a target the detector could not add one."""
+        from scispacy.abbreviation import filter_matches
+
+        orth = doc.to_array("ORTH")
+        opens = numpy.flatnonzero(orth == self._open).tolist()
+        closes = numpy.flatnonzero(orth == self._close).tolist()
+        # Inside tokens i+1 .. j-1: at least one (the matcher's "+"), at most eight.
+        brackets = [
+            (i, j)
+            for i in opens
+            for j in closes[bisect_left(closes, i + 2) : bisect_right(closes, i + 9)]
+        ]
+        if not brackets:
+            return False
+        targets = sorted((s.start, s.end) for s in doc.spans[TARGET_GROUP])
+        starts = [start for start, _ in targets]
+        pairs = []
+        for i, j in brackets:
+            # A candidate long form is inside the brackets or among the 32 tokens before them
+            # (short forms of at most three tokens under ten characters each): a pair with no
+            # target there cannot matter, so scispacy need not build its candidate.
+            first = bisect_left(starts, i - _LONG_FORM_REACH)
+            if any(end <= i or (start > i and end <= j) for start, end in targets[first:]):
+                pairs.append((0, i + 1, j))
+        if not pairs:
+            return False
+        for long_form, _short in filter_matches(pairs, doc):
+            if any(long_form.start <= a and b <= long_form.end for a, b in targets):
+                return True
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
@@ -206,6 +252,8 @@ class AbbreviationTargets:
             return doc  # scispacy's detector is super-linear in the number of candidates
         if not _DEFINITION_CANDIDATE.search(text):
             return doc  # no "(ABBR)" anywhere: nothing for the detector to define
+        if TARGET_GROUP not in doc.spans or not self._may_define_a_target(doc):
+            return doc
         doc = self._detector(doc)
         if not doc._.abbreviations:
             return doc

@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.extensions import doc_text
-from nlp.regex_guard import compile_guarded
+from nlp.regex_prefilter import compile_gated
 
 _ORDER = (
     [f"C{i}" for i in range(1, 8)]
@@ -24,8 +24,11 @@ _ORDER = (
 _INDEX = {name: i for i, name in enumerate(_ORDER)}
 _MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 
-LEVEL_PATTERN = compile_guarded(
-    r"(?<![A-Za-z0-9])([CTLS])[ ]?(\d{1,2})"
+# The look-behind sits after the region letter, "([CTLS])(?<![A-Za-z0-9][CTLS])": the same
+# matches as a leading "(?<![A-Za-z0-9])", but `re` can skip straight to C, T, L and S
+# (tests/test_levels.py compares the two forms).
+LEVEL_PATTERN = re.compile(
+    r"([CTLS])(?<![A-Za-z0-9][CTLS])[ ]?(\d{1,2})"
     r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLS])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])|([S])(\d))?"  # noqa: E501
     r"(?![0-9A-Za-z%])(?!\s*-?\s*weighted)(?!\s*(?:signal|image|sequence))",
 )
@@ -91,7 +94,7 @@ def normalize(match: re.Match[str]) -> "tuple[tuple[str, ...], str] | None":
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 # Dictated levels: "the fourth/fifth lumbar interspace", "L5-S1" as "the lumbosacral junction".
-WORDED_LEVEL = compile_guarded(
+WORDED_LEVEL = compile_gated(
     r"\b(first|second|third|fourth|fifth)\s*(?:/|-|and|to)\s*(second|third|fourth|fifth)\s+"
     r"lumbar\s+(?:interspace|interlaminar space|space|level|vertebrae)"
     r"|\blumbosacral\s+(?:junction|interspace|interlaminar space)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from nlp.errors import PatternError
 from nlp.regex_guard import guarded
+from nlp.regex_prefilter import gated
 
 PATTERNS_PACKAGE = "patterns"
 
@@ -167,7 +168,8 @@ def drug_lexicon() -> DrugFile:
 @cache
 def cues() -> dict[str, re.Pattern[str]]:
     """Named cue regexes (`patterns/cues.json`), compiled once, case-insensitive, each with a
-    first-character guard (`nlp.regex_guard`) because most are scanned over the whole note."""
+    first-character guard (`nlp.regex_guard`) and a literal gate (`nlp.regex_prefilter`)
+    because most are scanned over the whole note."""
     data = read_json("cues.json")
     compiled: dict[str, re.Pattern[str]] = {}
     for key, value in data.items():
@@ -177,7 +179,7 @@ def cues() -> dict[str, re.Pattern[str]]:
             raise PatternError("cues.json", key, "must be a regex string or a list of them")
         source = value if isinstance(value, str) else "|".join(f"(?:{v})" for v in value)
         try:
-            compiled[key] = guarded(re.compile(source, re.IGNORECASE))
+            compiled[key] = gated(guarded(re.compile(source, re.IGNORECASE)))
         except re.error as exc:
             raise PatternError("cues.json", key, f"regex does not compile: {exc}") from exc
     return compiled
@@ -199,6 +201,7 @@ def target_lexicon() -> dict[tuple[str, str], dict[str, Any]]:
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)
 def lexicon_key(text: str) -> str:
     """Lower-cased text without whitespace: a matched span and its literal agree even when
     the note wraps or double-spaces the phrase."""

@@ -17,11 +17,14 @@ from nlp.extensions import doc_text
 
 # A line start after a line break; a lower-case continuation of an unfinished line is a wrap.
 _LINE_START = re.compile(r"\n([ \t]*\n)?[ \t\r\f\v]*(?=\S)")
-# Terminal punctuation then a capital or digit: a new sentence inside a paragraph.
-_PUNCT_START = re.compile(
-    r"(?<![.])(?:[.?!;][ \t]+(?=[A-Z0-9(\[])"  # not dot leaders "..... 2 mL"
-    r"|[.?!][ \t]+(?=[a-z]{2,}\b))"  # all-lower-case transcription: "... flow. injected 10 mg"
-)
+# Terminal punctuation then a capital or digit: a new sentence inside a paragraph; or, in
+# all-lower-case transcription, ".", "?" or "!" then a word ("... flow. injected 10 mg").
+# Not after a period (dot leaders "..... 2 mL"). The pattern starts with the punctuation (its
+# look-behind follows it) so `re` skips straight to candidates; a ";" before a lower-case word
+# is dropped by `boundary_offsets` (tests/test_sentences.py compares this with the
+# "(?<![.])(?:[.?!;][ \t]+(?=[A-Z0-9(\[])|[.?!][ \t]+(?=[a-z]{2,}\b))" it stands for).
+_PUNCT_START = re.compile(r"[.?!;](?<!\.[.?!;])[ \t]+(?=[A-Z0-9(\[]|[a-z]{2,}\b)")
+_CAPITAL_START = re.compile(r"[A-Z0-9(\[]")
 MAX_SENTENCE_TOKENS = 200
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|pt|st|no|fig|lt|rt|etc|cf|al)|\b[A-Z])\.$",
@@ -58,15 +61,16 @@ def boundary_offsets(text: str) -> list[int]:
         if start >= len(text):
             continue
         blank_line = match.group(1) is not None
-        previous = last_visible_char(text, match.start())
         wraps = (
             not blank_line
             and text[start].islower()
-            and previous not in (".", "?", "!", ";", ":", "")
+            and last_visible_char(text, match.start()) not in (".", "?", "!", ";", ":", "")
         )
         if not wraps:
             starts.append(start)
     for match in _PUNCT_START.finditer(text):
+        if text[match.start()] == ";" and not _CAPITAL_START.match(text, match.end()):
+            continue  # ";" starts a sentence only before a capital, digit or bracket
         before = text[max(0, match.start() - 6) : match.start() + 1]
         if match.group(0)[0] == "." and _ABBREVIATIONS.search(before):
             continue

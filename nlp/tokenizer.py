@@ -53,19 +53,47 @@ LONG_RUN = re.compile(r"\S{120,}")
 _PIECE = 40
 
 
+# Distinct space-free chunks remembered for cache warming; past this many the set starts over
+# (spaCy's own cache keeps what it stored, so forgetting only costs a repeated warm-up).
+_SEEN_LIMIT = 200_000
+
+
 class BoundedTokenizer:
     """Wrap the clinical tokenizer so pathological input tokenizes in linear time.
 
     Text between over-long space-free runs goes through the real tokenizer; each long run is
     split into 40-character tokens. The Doc's text is always exactly the input text.
+
+    It also keeps spaCy's chunk cache useful: spaCy stops caching new chunks for the rest of
+    a text once one tokenizer exception ("Dr.", "'s") has matched in it, so in a clinical note
+    about a quarter of the chunks were re-split by the affix regexes on every call. Each
+    chunk not seen before is first tokenized on its own (where the cache does store it), so
+    the note itself is then read from the cache. The tokens are the same: the cache holds
+    exactly what the affix rules produce for the chunk.
     """
 
     def __init__(self, tokenizer: Tokenizer) -> None:
         self.tokenizer = tokenizer
         self.vocab = tokenizer.vocab
+        self._seen: set[str] = set()
+
+    def _warm(self, text: str) -> None:
+        """Tokenize every chunk of `text` not seen before alone, so spaCy caches it."""
+        chunks = text.split()
+        if self._seen.issuperset(chunks):
+            return  # the usual case once a corpus's vocabulary has been seen
+        new = set(chunks)
+        new.difference_update(self._seen)
+        if len(self._seen) + len(new) > _SEEN_LIMIT:
+            self._seen.clear()
+        self._seen.update(new)
+        tokenize = self.tokenizer
+        for chunk in new:
+            tokenize(chunk)
 
     def __call__(self, text: str) -> Doc:
         if not LONG_RUN.search(text):
+            self._warm(text)
             doc = self.tokenizer(text)
             # spaCy's tokenizer is lossless (Doc.text == text): keep the text so later steps
             # need not re-join every token (see nlp.extensions.doc_text).

@@ -1,5 +1,7 @@
 """Consent, scores, diagnoses, conservative care, imaging, post-procedure, prior response."""
 
+import re
+
 import pytest
 
 
@@ -206,3 +208,43 @@ def test_template_answers_of_no_complications(run, line):
 def test_prior_response_in_words_plurals_and_qualitative(run, history, documented, relief):
     prior = run(wrap(history)).prior_injection
     assert (prior.is_repeat, prior.documented, prior.relief_percent) == (True, documented, relief)
+
+
+# The digit-led scan patterns as first written, with a leading look-behind; nlp/facts/clinical.py
+# moves the look-behind after the first character so `re` can skip to candidates.
+_LEADING_LOOKBEHIND = {
+    "pain.slash10": (r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*/\s*10(?![\d/])", 0),
+    "pain.out_of_10": (r"(?<![\d/.])(\d{1,2}(?:\.\d)?)\s*(?:out of|of)\s*(?:10|ten)\b", re.I),
+    "pain.arrow_value": (
+        r"(?<![\d.])\d{1,2}\s*(?:/\s*10)?\s*(?:[a-z]{1,12}\s+){0,2}?(?:->|\u2192|=>|-{1,3}>)\s*"
+        r"(\d{1,2}(?:\.\d)?)"
+        r"(?!\d|\.\d|\s*(?:/|mg|ml|%|cc|mcg|weeks?|wks?|months?|mos?|days?|years?|yrs?))",
+        re.I,
+    ),
+    "pain.value_then_timing": (
+        r"(?<![\d/.])(\d{1,2})\s*(?:/\s*10\s*)?(pre|post)(?:-?(?:procedure|procedural|op|"
+        r"injection))?\b(?!\s*(?:-?op(?:erative)?\s+)?(?:days?|weeks?|months?))",
+        re.I,
+    ),
+}
+
+
+def test_moved_lookbehinds_match_like_the_leading_form():
+    from pathlib import Path
+
+    from nlp.facts import clinical
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "notes"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*/*.txt"))]
+    texts += ["1/10 12/10 123/10 .5/10 3.5/10 a7 out of ten 8/10 pre ->9 7 -> 3 x9 --> 2",
+              "M54.16 xM54.16 .M54.16 G89.29 (M51.26) 7/10", "1", ""]
+    patterns = dict(clinical._PAIN_PATTERNS)
+    pairs = [(patterns[name], re.compile(*source)) for name, source in _LEADING_LOOKBEHIND.items()]
+    pairs.append(
+        (clinical._ICD10, re.compile(r"(?<![\w.])([A-TV-Z]\d{2}\.[0-9A-Z]{1,4})(?![\w.])"))
+    )
+    for fast, leading in pairs:
+        for text in texts:
+            assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [
+                (m.span(), m.groups()) for m in leading.finditer(text)
+            ]

@@ -512,3 +512,34 @@ def test_a_failed_attempt_at_another_level_is_not_a_level(run):
             "was withdrawn and nothing was injected at L5-S1. The Tuohy needle was redirected to "
             "the L4/5 interspace with loss of resistance. Depo-Medrol 80 mg injected.")
     assert run(note(title="Left L4/5 interlaminar ESI", body=body)).procedure.levels == ["L4-L5"]
+
+
+def test_code_and_fraction_patterns_match_their_leading_lookbehind_forms():
+    import re
+    from pathlib import Path
+
+    from nlp.facts.medications import FRACTION
+    from nlp.facts.procedure import _KNOWN_CODES
+
+    codes = re.compile(
+        r"(?<!\d)(?<!\d\.)(6232[0-7]|6447[9]|6448[0-4]|62273|6226[34]|6449[0-5]|6463[3-6]"
+        r"|6228[0-2]|27096|2055[23]|64520|64510|64517|64530|72275|77003|77012|64999"
+        r"|6365[0-5]|62350|62362|6236[7-9]|62370|62290|72295|64405|64450)(?!\d|\.\d)"
+    )
+    fraction = re.compile(
+        r"(?<![\w.])(1/\d{1,2})(?:th|nd|rd|st)?(?:\s*(?:%|percent|strength))?", re.I
+    )
+    every_code = [f"{n}" for n in range(20000, 80000) if codes.fullmatch(str(n))]
+    assert len(every_code) == 57
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "notes"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*/*.txt"))]
+    texts += [
+        " ".join(every_code),
+        "162323 1.62323 62323.5 x62323 62323x (62321) 64483,64484 2.27096 " + ",".join(every_code),
+        "1/2 strength x1/4 .1/3 11/2 1/10th 1/2% a 1/2 percent",
+    ]
+    for fast, leading in ((_KNOWN_CODES, codes), (FRACTION, fraction)):
+        for text in texts:
+            assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [
+                (m.span(), m.groups()) for m in leading.finditer(text)
+            ]

@@ -68,3 +68,23 @@ def test_dictated_ordinal_levels():
         m.levels for m in find_levels("the fourth/fifth lumbar interspace; lumbosacral junction")
     ]
     assert found == [("L4-L5",), ("L5-S1",)]
+
+
+def test_level_pattern_matches_like_its_leading_lookbehind_form():
+    import re
+    from pathlib import Path
+
+    from nlp.levels import LEVEL_PATTERN
+
+    leading = re.compile(
+        r"(?<![A-Za-z0-9])([CTLS])[ ]?(\d{1,2})"
+        r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLS])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])|([S])(\d))?"  # noqa: E501
+        r"(?![0-9A-Za-z%])(?!\s*-?\s*weighted)(?!\s*(?:signal|image|sequence))",
+    )
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "notes"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*/*.txt"))]
+    texts += ["L4-5 xL4 4L5 L5S1 C7-T1 T2-weighted L 4 to L5 S1", "L", ""]
+    for text in texts:
+        assert [(m.span(), m.groups()) for m in LEVEL_PATTERN.finditer(text)] == [
+            (m.span(), m.groups()) for m in leading.finditer(text)
+        ]

@@ -31,3 +31,24 @@ def test_lower_case_transcription_does_not_carry_a_negation_into_the_next_senten
         "color doppler showed no intravascular flow. injected dexamethasone 10 mg (1 mL).\n"
     )
     assert "dexamethasone" in {m.name for m in run(text).medications}
+
+
+def test_punctuation_starts_match_the_leading_lookbehind_form():
+    import re
+    from pathlib import Path
+
+    from nlp.sentences import _CAPITAL_START, _PUNCT_START
+
+    leading = re.compile(
+        r"(?<![.])(?:[.?!;][ \t]+(?=[A-Z0-9(\[])|[.?!][ \t]+(?=[a-z]{2,}\b))"
+    )
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "notes"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*/*.txt"))]
+    texts += ["a; b; Cc. dd ..  Ee ?\tff !  (x) ;  yy .; Zz", "; ab", ".. Ab", ""]
+    for text in texts:
+        fast = [
+            m.span()
+            for m in _PUNCT_START.finditer(text)
+            if text[m.start()] != ";" or _CAPITAL_START.match(text, m.end())
+        ]
+        assert fast == [m.span() for m in leading.finditer(text)]

@@ -34,7 +34,11 @@ QUANTITY = re.compile(
     r"ml|mls|cc|ccs|cubic centimeters?|milliliters?|%|percent|units?)(?![a-z])",
     re.IGNORECASE,
 )
-FRACTION = re.compile(r"(?<![\w.])(1/\d{1,2})(?:th|nd|rd|st)?(?:\s*(?:%|percent|strength))?", re.I)
+# "1/2 strength": the "1" first, then the look-behind (not after a word or "."), so `re`
+# jumps to each "1" (same matches as a leading "(?<![\w.])").
+FRACTION = re.compile(
+    r"(1(?<![\w.]1)/\d{1,2})(?:th|nd|rd|st)?(?:\s*(?:%|percent|strength))?", re.I
+)
 _GLUE = re.compile(
     r"^(?:[\s,]*(?:of|\(|\)|preservative[- ]free|pf|mpf|plain|sterile|with|w/|"
     r"\d+(?:\.\d+)?\s*%))*[\s,]*$",

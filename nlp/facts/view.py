@@ -11,6 +11,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from spacy.tokens import Doc
 
@@ -19,6 +20,7 @@ from nlp.extensions import doc_text
 from nlp.levels import LevelMention
 from nlp.models import Evidence
 from nlp.resources import cues, lexicon_key, target_lexicon
+from nlp.trusted import construct
 
 # Sections whose content describes what was done today.
 TODAY_SECTIONS = frozenset(
@@ -88,9 +90,11 @@ _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 _EARLIER_WORK = re.compile(r"\b(?:previous(?:ly)?|prior(?!\s+to\b)|last|ago|history)\b", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A concept mention (medspaCy target) with its ConText flags and section."""
+class Target(NamedTuple):
+    """A concept mention (medspaCy target) with its ConText flags and section.
+
+    Immutable; a named tuple because a note has dozens and a frozen dataclass costs three
+    times as much to build."""
 
     label: str
     value: str
@@ -336,29 +340,33 @@ class NoteView:
         found = []
         lexicon = target_lexicon()
         flags = self._context_flags()
+        note = self._text
         for span in self.doc.spans[TARGET_GROUP]:
-            text = span.text
+            start, end = span.start_char, span.end_char
+            # The note's own characters: what `span.text` re-joins token by token.
+            text = note[start:end]
+            label = span.label_
             literal = " ".join(text.lower().split())
             # Metadata comes from the lexicon by (label, literal); only spans the abbreviation
             # component added carry their long form's rule on the span.
-            meta = lexicon.get((span.label_, lexicon_key(text)))
+            meta = lexicon.get((label, lexicon_key(text)))
             if meta is None:
                 rule = span._.target_rule
                 meta = (rule.metadata if rule is not None else None) or {}
                 literal = rule.literal if rule is not None else literal
             categories = flags.get((span.start, span.end), ())
-            if self.unchecked(span.start_char, span.end_char):
+            if self.unchecked(start, end):
                 categories = set(categories) | {"NEGATED_EXISTENCE"}
             found.append(
                 Target(
-                    label=span.label_,
+                    label=label,
                     value=str(meta.get("value", literal)),
                     role=meta.get("role"),
-                    start=span.start_char,
-                    end=span.end_char,
+                    start=start,
+                    end=end,
                     text=text,
                     literal=literal,
-                    section=self.section_at(span.start_char),
+                    section=self.section_at(start),
                     negated="NEGATED_EXISTENCE" in categories,
                     historical="HISTORICAL" in categories,
                     hypothetical="HYPOTHETICAL" in categories,
@@ -442,14 +450,17 @@ class NoteView:
 
     def evidence(self, start: int, end: int, rule: str, flags: list[str] | None = None) -> Evidence:
         # Offsets and text come from the note itself: construct without re-validation.
-        return Evidence.model_construct(
-            start=start,
-            end=end,
-            text=self.text[start:end],
-            section=self.section_at(start),
-            rule=rule,
-            document=self.document,
-            flags=flags or [],
+        return construct(
+            Evidence,
+            {
+                "start": start,
+                "end": end,
+                "text": self._text[start:end],
+                "section": self.section_at(start),
+                "rule": rule,
+                "document": self.document,
+                "flags": flags or [],
+            },
         )
 
     def target_evidence(self, target: Target, rule_prefix: str) -> Evidence:

@@ -1,0 +1,23 @@
+"""The tokenizer's cache warming never changes tokens, whatever the cache already holds."""
+
+import spacy
+
+from nlp.tokenizer import clinical_tokenizer
+
+_NOTE = (
+    "Dr. Smith's note: 80mg Depo-Medrol + 2cc 1%lidocaine at L4-5 (L5/S1).\n\n"
+    "Pt. tolerated well;  pain 2/10 -> 0/10. Dx:radiculopathy, e.g. sciatica."
+)
+
+
+def _tokens(doc) -> list[tuple[str, str, int]]:
+    return [(t.text, t.whitespace_, t.idx) for t in doc]
+
+
+def test_warmed_tokenizer_matches_a_cold_spacy_tokenizer():
+    warmed = clinical_tokenizer(spacy.blank("en"))
+    cold = clinical_tokenizer(spacy.blank("en")).tokenizer  # spaCy's own, never warmed
+    expected = _tokens(cold(_NOTE))
+    assert _tokens(warmed(_NOTE)) == expected
+    assert _tokens(warmed(_NOTE)) == expected  # second call is served from the cache
+    assert _tokens(warmed(_NOTE[40:] + " " + _NOTE)) == _tokens(cold(_NOTE[40:] + " " + _NOTE))
