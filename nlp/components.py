@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp import resources
-from nlp.extensions import doc_text
+from nlp.extensions import doc_text, sentence_spans
 
 TARGET_GROUP = "esicheck_targets"
 # Tokens before "(" that scispacy's long-form candidate can reach (it takes at most 32).
@@ -129,10 +129,7 @@ class SentenceScopedConText(ConText):
         graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
         graph.targets, graph.modifiers, graph.edges = spans, [], []
         if spans:
-            sentence_of = {}
-            for index, sentence in enumerate(doc.sents):
-                sentence_of[sentence.start] = index
-            starts = sorted(sentence_of)
+            starts = [first for first, _, _ in sentence_spans(doc)]
             by_sentence: dict[int, tuple[list, list]] = {}
             for span in spans:
                 key = bisect_right(starts, span.start) - 1

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
-_DOC_EXTENSIONS = {"esi_levels": None, "esi_text": None}
+# esi_sentences: (first token, start char, end char) of every sentence, as the sentence
+# splitter wrote them, so ConText and NoteView need not walk `Doc.sents` again.
+_DOC_EXTENSIONS = {"esi_levels": None, "esi_text": None, "esi_sentences": None}
 
 
 def doc_text(doc: Doc) -> str:
@@ -14,6 +16,16 @@ def doc_text(doc: Doc) -> str:
         text = doc.text
         doc._.esi_text = text
     return text
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int, int]]:
+    """(first token, start char, end char) per sentence, in order: what `Doc.sents` gives as
+    (span.start, span.start_char, span.end_char), read from the splitter's record when the
+    sentence splitter ran (recomputed otherwise)."""
+    spans = doc._.esi_sentences
+    if spans is None:
+        spans = [(s.start, s.start_char, s.end_char) for s in doc.sents] if len(doc) else []
+    return spans
 
 
 def register_extensions() -> None:

@@ -106,4 +106,18 @@ class ClinicalSentenceSplitter:
             values[start + MAX_SENTENCE_TOKENS : start + gap : MAX_SENTENCE_TOKENS] = 1
         values[0] = 1
         doc.from_array([SENT_START], values.reshape(-1, 1).astype("uint64"))
+        doc._.esi_sentences = _sentence_spans(values, token_starts, doc.to_array("LENGTH"))
         return doc
+
+
+def _sentence_spans(
+    values: numpy.ndarray, token_starts: numpy.ndarray, lengths: numpy.ndarray
+) -> list[tuple[int, int, int]]:
+    """(first token, start char, end char) of each sentence marked in `values` (1 = start):
+    a sentence ends where its last token's text ends, as `Span.end_char` does."""
+    starts = numpy.flatnonzero(values == 1)
+    last = numpy.append(starts[1:], len(values)) - 1
+    ends = token_starts[last] + lengths[last]
+    return list(
+        zip(starts.tolist(), token_starts[starts].tolist(), ends.tolist(), strict=True)
+    )

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from spacy.tokens import Doc
 
 from nlp.components import TARGET_GROUP
-from nlp.extensions import doc_text
+from nlp.extensions import doc_text, sentence_spans
 from nlp.levels import LevelMention
 from nlp.models import Evidence
 from nlp.resources import cues, lexicon_key, target_lexicon
@@ -310,7 +310,7 @@ class NoteView:
 
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
-        return [(s.start_char, s.end_char) for s in self.doc.sents] if len(self.doc) else []
+        return [(start, end) for _, start, end in sentence_spans(self.doc)]
 
     @cached_property
     def _sentence_starts(self) -> list[int]:
