@@ -29,8 +29,9 @@ _PAIN_PATTERNS = [
     ("pain.slash10", re.compile(r"(\d(?<![\d/.]\d)\d?(?:\.\d)?)\s*/\s*10(?![\d/])")),
     (
         # "eight out of ten" in dictation
+        # (tried only where a number word starts: re would try the alternation everywhere)
         "pain.words_out_of_10",
-        re.compile(
+        compile_gated(
             r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:out of|of)\s+"
             r"(?:10|ten)\b",
             re.I,
