@@ -119,6 +119,27 @@ class Target(NamedTuple):
         return [name for name in names if getattr(self, name)]
 
 
+# (label, span text) -> (value, role, literal) from the target lexicon: the same phrases
+# recur in every note, so each is looked up (and its literal normalized) once per process.
+_LEXICON_FACTS: dict[tuple[str, str], tuple[str, str | None, str]] = {}
+_LEXICON_FACTS_LIMIT = 50_000
+
+
+def _lexicon_facts(
+    lexicon: dict[tuple[str, str], dict], label: str, text: str
+) -> tuple[str, str | None, str] | None:
+    """Value, role and literal of a target span whose (label, literal) is in the lexicon
+    (remembered), or None when only the span's own rule can tell."""
+    meta = lexicon.get((label, lexicon_key(text)))
+    if meta is None:
+        return None
+    literal = " ".join(text.lower().split())
+    facts = (str(meta.get("value", literal)), meta.get("role"), literal)
+    if len(_LEXICON_FACTS) < _LEXICON_FACTS_LIMIT:
+        _LEXICON_FACTS[(label, text)] = facts
+    return facts
+
+
 @dataclass
 class NoteView:
     doc: Doc
@@ -346,22 +367,26 @@ class NoteView:
             # The note's own characters: what `span.text` re-joins token by token.
             text = note[start:end]
             label = span.label_
-            literal = " ".join(text.lower().split())
-            # Metadata comes from the lexicon by (label, literal); only spans the abbreviation
-            # component added carry their long form's rule on the span.
-            meta = lexicon.get((label, lexicon_key(text)))
-            if meta is None:
+            known = _LEXICON_FACTS.get((label, text))
+            if known is None:
+                known = _lexicon_facts(lexicon, label, text)
+            if known is not None:
+                value, role, literal = known
+            else:
+                # Only spans the abbreviation component added carry their long form's rule.
+                literal = " ".join(text.lower().split())
                 rule = span._.target_rule
                 meta = (rule.metadata if rule is not None else None) or {}
                 literal = rule.literal if rule is not None else literal
+                value, role = str(meta.get("value", literal)), meta.get("role")
             categories = flags.get((span.start, span.end), ())
             if self.unchecked(start, end):
                 categories = set(categories) | {"NEGATED_EXISTENCE"}
             found.append(
                 Target(
                     label=label,
-                    value=str(meta.get("value", literal)),
-                    role=meta.get("role"),
+                    value=value,
+                    role=role,
                     start=start,
                     end=end,
                     text=text,
