@@ -83,13 +83,24 @@ class LabelOnlyTargetMatcher(TargetMatcher):
 
     def __call__(self, doc: Doc) -> Doc:
         matcher = self._TargetMatcher__matcher
-        strings = self.nlp.vocab.strings
-        spans = [
-            Span(doc, start, end, label=matcher.rule_map[strings[rule_id]].category)
-            for rule_id, start, end in matcher(doc)
-        ]
+        labels = self.__dict__.setdefault("_labels", {})
+        spans = []
+        for rule_id, start, end in matcher(doc):
+            label = labels.get(rule_id)
+            if label is None:
+                label = self._label_of(rule_id)
+            spans.append(Span(doc, start, end, label=label))
         doc.spans[self.span_group_name] = spans
         return doc
+
+    def _label_of(self, rule_id: int) -> int:
+        """The label hash of a rule's category, remembered per rule id (the rules do not
+        change once the pipeline is built; a string look-up per match cost more)."""
+        strings = self.nlp.vocab.strings
+        category = self._TargetMatcher__matcher.rule_map[strings[rule_id]].category
+        label = strings.add(category)
+        self.__dict__["_labels"][rule_id] = label
+        return label
 
 
 @Language.factory("esicheck_targets", assigns=["doc.spans"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from nlp.facts.view import NoteView, Target, cue
 from nlp.models import Dose, Medication
-from nlp.numbers import NUMBER_WORD_PATTERN, WORD_NUMBERS
+from nlp.numbers import NUMBER_WORD_PATTERN_GROUPED, WORD_NUMBERS
 from nlp.regex_guard import compile_guarded
 
 _EXCLUDED_SECTIONS = frozenset(
@@ -29,7 +29,7 @@ _EXCLUDED_SECTIONS = frozenset(
     }
 )
 QUANTITY = re.compile(
-    rf"(?<![\w.])(\d+(?:\.\d+)?|\.\d+|\b(?:{NUMBER_WORD_PATTERN}))\s*"
+    rf"(?<![\w.])(\d+(?:\.\d+)?|\.\d+|\b(?:{NUMBER_WORD_PATTERN_GROUPED}))\s*"
     r"(mg\s*/\s*(?:ml|cc)|mcg\s*/\s*(?:ml|cc)|mg|mcg|ug|µg|micrograms?|milligrams?|grams?|"
     r"ml|mls|cc|ccs|cubic centimeters?|milliliters?|%|percent|units?)(?![a-z])",
     re.IGNORECASE,
