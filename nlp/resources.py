@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from nlp.errors import PatternError
+from nlp.regex_group import group_by_first_letter
 from nlp.regex_guard import guarded
 from nlp.regex_prefilter import gated
 
@@ -167,9 +168,10 @@ def drug_lexicon() -> DrugFile:
 
 @cache
 def cues() -> dict[str, re.Pattern[str]]:
-    """Named cue regexes (`patterns/cues.json`), compiled once, case-insensitive, each with a
-    first-character guard (`nlp.regex_guard`) and a literal gate (`nlp.regex_prefilter`)
-    because most are scanned over the whole note."""
+    """Named cue regexes (`patterns/cues.json`), compiled once, case-insensitive, with word
+    alternations grouped by first letter (`nlp.regex_group`), a first-character guard
+    (`nlp.regex_guard`) and a literal gate (`nlp.regex_prefilter`) because most are scanned
+    over the whole note."""
     data = read_json("cues.json")
     compiled: dict[str, re.Pattern[str]] = {}
     for key, value in data.items():
@@ -179,6 +181,7 @@ def cues() -> dict[str, re.Pattern[str]]:
             raise PatternError("cues.json", key, "must be a regex string or a list of them")
         source = value if isinstance(value, str) else "|".join(f"(?:{v})" for v in value)
         try:
+            source = group_by_first_letter(source)
             compiled[key] = gated(guarded(re.compile(source, re.IGNORECASE)))
         except re.error as exc:
             raise PatternError("cues.json", key, f"regex does not compile: {exc}") from exc
