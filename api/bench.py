@@ -105,6 +105,10 @@ def build_medspacy_default() -> Any:
 
     nlp = medspacy.load(enable=["medspacy_pyrush", "medspacy_target_matcher",
                                 "medspacy_context", "medspacy_sectionizer"])
+    if "medspacy_sectionizer" not in nlp.pipe_names:
+        # medspaCy 1.3.1's load() drops the sectionizer from an explicit enable list; the
+        # baseline the issue measures has all four components, so add it as load() would.
+        nlp.add_pipe("medspacy_sectionizer", config={"language_code": "en"})
     rules = [TargetRule.from_dict(rule.model_dump(exclude_none=True))
              for rule in resources.target_rules()]
     nlp.get_pipe("medspacy_target_matcher").add(rules)

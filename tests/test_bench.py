@@ -122,6 +122,10 @@ def test_bench_smoke_reports_every_measure(tmp_path: Path, fmt: str) -> None:
     assert data["notes"]["count"] == 5 and data["notes"]["tokens"] > 0
     for key in ("tokenizer", "medspacy_default", "esicheck_analyze"):
         assert data[key]["notes_per_s"] > 0 and data[key]["tokens_per_s"] > 0
+    # The baseline is medspaCy's whole default rule pipeline, sectionizer included.
+    assert data["medspacy_default"]["pipes"] == [
+        "medspacy_pyrush", "medspacy_target_matcher", "medspacy_context", "medspacy_sectionizer"
+    ]
     assert all(value > 0 for value in data["ratios"].values())
     assert all(
         data["build"][k] > 0 for k in ("import_s", "build_s", "import_plus_build_s", "peak_rss_mb")
