@@ -13,46 +13,17 @@ capturing group; anything else leaves the source as it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _PREFIX = "\\b(?:"
 _QUANTIFIERS = frozenset("?*+{")
 
 
-def _split_top(inner: str) -> list[str] | None:
-    """The top-level alternatives of `inner`, or None when it is not balanced."""
-    parts, depth, current, i, in_class = [], 0, [], 0, False
-    while i < len(inner):
-        char = inner[i]
-        if char == "\\":
-            current.append(inner[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif char == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            i += 1
-            continue
-        current.append(char)
-        i += 1
-    if depth or in_class:
-        return None
-    parts.append("".join(current))
-    return parts
-
-
-def _closing(source: str, open_at: int) -> int:
-    """Index of the parenthesis closing the group opened at `open_at`, or -1."""
-    depth, i, in_class = 0, open_at, False
+def _structure(source: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, depth after it) for each structural character of `source` from
+    `start`: escapes are skipped, and parentheses or bars inside a character class are not
+    structure."""
+    depth, i, in_class = 0, start, False
     while i < len(source):
         char = source[i]
         if char == "\\":
@@ -62,13 +33,33 @@ def _closing(source: str, open_at: int) -> int:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        elif char in "()|":
+            depth += {"(": 1, ")": -1, "|": 0}[char]
+            yield i, char, depth
         i += 1
+    if in_class:
+        yield len(source), "[", depth  # an unclosed class: the caller sees it as unbalanced
+
+
+def _split_top(inner: str) -> list[str] | None:
+    """The top-level alternatives of `inner`, or None when it is not balanced."""
+    cuts, depth = [-1], 0
+    for index, char, depth in _structure(inner):
+        if depth < 0 or char == "[":
+            return None
+        if char == "|" and depth == 0:
+            cuts.append(index)
+    if depth:
+        return None
+    cuts.append(len(inner))
+    return [inner[a + 1 : b] for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def _closing(source: str, open_at: int) -> int:
+    """Index of the parenthesis closing the group opened at `open_at`, or -1."""
+    for index, char, depth in _structure(source, open_at):
+        if char == ")" and depth == 0:
+            return index
     return -1
 
 

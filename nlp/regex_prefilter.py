@@ -179,16 +179,26 @@ def _required(sequence: Any) -> set[str]:
     return _choose(candidates)
 
 
-def required_literals(pattern: re.Pattern[str]) -> Literals | None:
-    """Lower-cased literals of which every match of `pattern` contains one, or None."""
+def _parsed(pattern: re.Pattern[str]) -> Any:
+    """The parse tree of a text pattern this module can reason about, or None (bytes,
+    LOCALE or VERBOSE patterns, or anything the parser rejects)."""
     if not isinstance(pattern.pattern, str):
         return None
     try:
         parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
-        if parsed.state.flags & (re.LOCALE | re.VERBOSE):
-            return None
+    except (re.error, TypeError, ValueError, RecursionError):
+        return None
+    return None if parsed.state.flags & (re.LOCALE | re.VERBOSE) else parsed
+
+
+def required_literals(pattern: re.Pattern[str]) -> Literals | None:
+    """Lower-cased literals of which every match of `pattern` contains one, or None."""
+    parsed = _parsed(pattern)
+    if parsed is None:
+        return None
+    try:
         return frozenset(_required(parsed))
-    except (_NoLiterals, re.error, TypeError, ValueError, RecursionError):
+    except (_NoLiterals, TypeError, ValueError, RecursionError):
         return None
 
 
@@ -233,14 +243,12 @@ def _leads(sequence: Any) -> set[str]:
 def leading_literals(pattern: re.Pattern[str]) -> Literals | None:
     """Lower-cased literals every match of `pattern` starts with, when there are few enough
     and each is long enough to make a useful anchor; else None."""
-    if not isinstance(pattern.pattern, str):
+    parsed = _parsed(pattern)
+    if parsed is None:
         return None
     try:
-        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
-        if parsed.state.flags & (re.LOCALE | re.VERBOSE):
-            return None
         leads = _leads(parsed)
-    except (_NoLiterals, re.error, TypeError, ValueError, RecursionError):
+    except (_NoLiterals, TypeError, ValueError, RecursionError):
         return None
     if not leads or len(leads) > MAX_LEADS or min(map(len, leads)) < MIN_LEAD_LENGTH:
         return None

@@ -70,8 +70,6 @@ _INTERSPACE = re.compile(
     re.I,
 )
 _OTHER_ROUTE = re.compile(r"\b(?:caudal|hiatus|sacrococcygeal|foram\w*|transforaminal)\b", re.I)
-# "[ ] fluoro": a template option left unticked says nothing, it does not deny fluoroscopy.
-_OPTION_NOT_CHOSEN = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
 _SPACE_WORDS = frozenset({"epidural", "epidural space"})
 _SURGERY_BEFORE = re.compile(
     r"\b(?:fusion|hardware|instrumentation|laminectomy|laminotomy|discectomy|decompression|"
@@ -481,7 +479,7 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
     denied = [
         t
         for t in mentions
-        if not _OPTION_NOT_CHOSEN.search(view.text, max(0, t.start - 8), t.start)
+        if not view.in_unchecked_option(t.start)
         and (
             (t.negated and t.value in ("fluoroscopy", "ct"))
             or (t.value == "none" and not _IMAGING_ON_FILE.match(view.text, t.end))
