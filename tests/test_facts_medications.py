@@ -107,3 +107,54 @@ def test_amounts_given_on_each_side_are_summed_unless_a_total_is_written(
 ):
     med = meds(run, sentence)[(name, "epidural")]
     assert (med.dose.value if med.dose else None, med.volume_ml) == (dose, volume)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "dose", "volume"),
+    [
+        # The companion amount belongs to the dose it describes, not to the next name.
+        (
+            "Through each needle Kenalog 40 mg (1 mL) and 1 mL bupivacaine; for totals of "
+            "triamcinolone 80 mg (2 mL), bupivacaine 2 mL.",
+            "triamcinolone acetonide",
+            80.0,
+            2.0,
+        ),
+        ("- totals: dex 10 mg/1 mL, bupi 1 mL", "dexamethasone", 10.0, 1.0),
+        # "total" after the companion amount: "80 mg in 2 mL total".
+        (
+            "Triamcinolone 40 mg in 1 mL was injected through each needle, 80 mg in 2 mL "
+            "total.",
+            "triamcinolone acetonide",
+            80.0,
+            2.0,
+        ),
+        # The per-site cue before the first amount still marks the later one as the total.
+        (
+            "Dexamethasone 10 mg was injected, each dose followed by 1 mL of preservative-free "
+            "saline (2 mL total).",
+            "sodium chloride",
+            None,
+            2.0,
+        ),
+        # A short qualifier in parentheses between a name and its amount.
+        ("Totals: betamethasone 12 mg, lidocaine (PF) 2 mL, contrast 2 mL.", "lidocaine", None,
+         2.0),
+    ],
+)
+def test_session_totals_written_in_other_forms(run, sentence, name, dose, volume):
+    med = meds(run, sentence)[(name, "epidural")]
+    assert (med.dose.value if med.dose else None, med.volume_ml) == (dose, volume)
+
+
+def test_a_repeat_count_before_a_total_marks_the_total(run):
+    found = meds(run, "Skin: 1% lidocaine 1 mL x2 (2 mL). Kenalog 80 mg was injected.")
+    assert found[("lidocaine", "skin")].volume_ml == 2.0
+
+
+def test_a_stated_contrast_total_replaces_the_per_needle_volume(run):
+    sentence = (
+        "Omnipaque 240, 1 mL through each needle, showed epidural flow. Through each needle "
+        "Kenalog 40 mg (1 mL). Totals: triamcinolone 80 mg (2 mL), contrast 2 mL."
+    )
+    assert meds(run, sentence)[("iohexol", "epidural")].volume_ml == 2.0

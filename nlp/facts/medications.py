@@ -53,7 +53,9 @@ _TECHNIQUE_SALINE = re.compile(
 )
 _MIXTURE_TOTAL = re.compile(r"\s*(?:in\s+)?total\s*[:=]", re.I)
 # "1 mL per site (4 mL total)", "2 mL each side (4 mL)": the later volume is the session total.
-_PER_SITE = re.compile(r"\b(?:per|each|bilateral(?:ly)?|both)\b", re.I)
+_PER_SITE = re.compile(
+    r"\b(?:per|each|bilateral(?:ly)?|both)\b|(?:\bx|\u00d7)\s*\d\b(?!\s*(?:ml|cc|mg|mcg|%))", re.I
+)
 # Conservative-care history: an oral course or a drug the patient tried or takes.
 _ORAL_COURSE_AFTER = re.compile(
     r"[\s-]*(?:\d+\s*(?:mg|mcg)\s*)?(?:taper|dose ?pa?c?k|dosepak|tablets?|tabs?|capsules?|"
@@ -74,6 +76,18 @@ _VOLUME_BETWEEN = re.compile(r"\d\s*(?:ml|mls|cc)\b", re.I)
 _DOSE_BETWEEN = re.compile(r"\d\s*(?:mg|mcg)\b(?!\s*/)", re.I)
 _TOTAL_BEFORE = re.compile(r"\btotal(?: of)?\s*[:=]?\s*$", re.I)
 _TOTAL_AFTER = re.compile(r"\s*(?:total|in total|altogether|combined)\b|\s*\)", re.I)
+_TOTAL_WORD_AFTER = re.compile(r"\s*(?:total|in total|altogether|combined)\b", re.I)
+# "80 mg in 2 mL total": the word "total" follows the amount's own companion amount.
+_TOTAL_SOON_AFTER = re.compile(r"[^,;.\n()]{0,30}?\btotal\b", re.I)
+# A per-site cue just before a per-site amount: "each dose followed by 1 mL of saline".
+_PER_SITE_REACH = 30
+# Amounts joined as one description of the same dose: "80 mg (2 mL)", "10 mg/1 mL",
+# "40 mg in 1 mL". The second belongs to the owner of the first.
+_CHAINED = re.compile(r"\s*(?:/|\(|\bin\b)\s*", re.I)
+# Between a name and its own amount: a separator, or a short qualifier in parentheses.
+_RIGHT_AFTER_NAME = re.compile(r"[\s,:(-]{0,3}|\s?\([A-Za-z][A-Za-z .-]{0,15}\)[\s,:-]{0,2}")
+# "80 mg in 2 mL of saline": an amount written as "<amount> of <name>" is that name's.
+_OF_NAME = re.compile(r"\s*of\b", re.I)
 _TOTAL_CUE = compile_guarded(r"\btotals?\b|=", re.I)
 
 
@@ -201,13 +215,23 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
         by_sentence.setdefault(view.sentence_at(drug.start), []).append(i)
     for (s_start, s_end), members in by_sentence.items():
         text = view.text[s_start:s_end]
+        previous: tuple[int, int] | None = None  # (end, owner) of the last amount read
         for match in QUANTITY.finditer(text):
             q_start, q_end = s_start + match.start(), s_start + match.end()
             if _MIXTURE_TOTAL.match(view.text, q_end):
                 continue  # "10 mL total: 80 mg X (2 mL) + 8 mL NS" totals the mixture
-            owner = _owner(view, drugs, members, q_start, q_end)
+            if (
+                previous is not None
+                and _CHAINED.fullmatch(view.text, previous[0], q_start)
+                and not _OF_NAME.match(view.text, q_end)
+            ):
+                owner: int | None = previous[1]
+            else:
+                owner = _owner(view, drugs, members, q_start, q_end)
             if owner is None:
+                previous = None
                 continue
+            previous = (q_end, owner)
             if _after_total(view, s_start, drugs[owner].start):
                 amounts[owner].reset_for_total()
             if _is_session_total(view, amounts[owner], q_start, q_end, match.group(2)):
@@ -249,19 +273,27 @@ def _is_session_total(
     if previous is None:
         return False
     between = view.text[previous[1] : q_start]
-    if len(between) > 60 or same_kind.search(between) or not _PER_SITE.search(between):
+    if len(between) > 60 or same_kind.search(between):
         return False  # another amount of that kind came between: "(1 mL), 3 mL per level"
+    if not _PER_SITE.search(view.text, max(0, previous[0] - _PER_SITE_REACH), q_start):
+        return False
     in_parentheses = "(" in between and bool(_TOTAL_AFTER.match(view.text, q_end))
-    return in_parentheses or bool(_TOTAL_BEFORE.search(between))
+    return (
+        in_parentheses
+        or bool(_TOTAL_BEFORE.search(between))
+        or bool(_TOTAL_WORD_AFTER.match(view.text, q_end))
+        or bool(_TOTAL_SOON_AFTER.match(view.text, q_end))
+    )
 
 
 def _owner(
     view: NoteView, drugs: list[Target], members: list[int], q_start: int, q_end: int
 ) -> int | None:
-    # A quantity written right after a name belongs to it ("Depo-Medrol 80mg with ...").
+    # A quantity written right after a name belongs to it ("Depo-Medrol 80mg with ...",
+    # "lidocaine (PF) 2 mL").
     for i in members:
-        if drugs[i].end <= q_start and re.fullmatch(
-            r"[\s,:(-]{0,3}", view.text[drugs[i].end : q_start]
+        if drugs[i].end <= q_start and _RIGHT_AFTER_NAME.fullmatch(
+            view.text, drugs[i].end, q_start
         ):
             return i
     # A quantity directly before a drug name belongs to it ("2 mL of 1% lidocaine").
@@ -326,6 +358,7 @@ def extract_medications(view: NoteView) -> list[Medication]:
     amounts = _assign_quantities(view, drugs)
     merged: dict[tuple[str, str | None], Medication] = {}
     explicit: dict[tuple[str, str | None], bool] = {}
+    from_totals: set[tuple[str, str | None]] = set()  # amounts read from a stated total
     for i, drug in enumerate(drugs):
         if drug.role == "contrast" and drug.negated:
             continue
@@ -339,6 +372,8 @@ def extract_medications(view: NoteView) -> list[Medication]:
         evidence = [view.evidence(drug.start, drug.end, f"drug:{drug.literal}", drug.flags())]
         evidence += [view.evidence(s, e, "dose.quantity") for s, e in amount.spans]
         key = (drug.value, route)
+        if amount.totals:
+            from_totals.add(key)
         if key in merged and amount.totals:
             med = merged[key]
             med.dose = dose or med.dose
@@ -364,13 +399,16 @@ def extract_medications(view: NoteView) -> list[Medication]:
             evidence=evidence,
         )
         explicit[key] = is_explicit
-    _fold_generic_contrast(merged)
+    _fold_generic_contrast(merged, from_totals)
     _fold_implicit_routes(merged, explicit)
     return list(merged.values())
 
 
-def _fold_generic_contrast(merged: dict[tuple[str, str | None], Medication]) -> None:
-    """'contrast' next to a named agent (Omnipaque) is the same substance."""
+def _fold_generic_contrast(
+    merged: dict[tuple[str, str | None], Medication], from_totals: set[tuple[str, str | None]]
+) -> None:
+    """'contrast' next to a named agent (Omnipaque) is the same substance; amounts stated as
+    the session total ("for totals of ... contrast 2 mL") replace the per-needle ones."""
     generic = [k for k in merged if k[0] == "iodinated contrast"]
     named = [k for k, m in merged.items() if m.role == "contrast" and k[0] != "iodinated contrast"]
     if not named:
@@ -378,8 +416,12 @@ def _fold_generic_contrast(merged: dict[tuple[str, str | None], Medication]) -> 
     for key in generic:
         med = merged.pop(key)
         target = merged[named[0]]
-        target.dose = target.dose or med.dose
-        target.volume_ml = target.volume_ml if target.volume_ml is not None else med.volume_ml
+        if key in from_totals:
+            target.dose = med.dose or target.dose
+            target.volume_ml = med.volume_ml if med.volume_ml is not None else target.volume_ml
+        else:
+            target.dose = target.dose or med.dose
+            target.volume_ml = target.volume_ml if target.volume_ml is not None else med.volume_ml
         target.evidence.extend(med.evidence)
 
 
