@@ -158,3 +158,35 @@ def test_a_stated_contrast_total_replaces_the_per_needle_volume(run):
         "Kenalog 40 mg (1 mL). Totals: triamcinolone 80 mg (2 mL), contrast 2 mL."
     )
     assert meds(run, sentence)[("iohexol", "epidural")].volume_ml == 2.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "dose", "volume"),
+    [
+        # "total" after a repeated name in its own clause.
+        (
+            "Injectate: dexamethasone 5 mg (0.5 mL) + 1% lidocaine 0.5 mL at each level "
+            "(dexamethasone 10 mg, 1 mL total; lidocaine 1 mL total)",
+            "dexamethasone",
+            10.0,
+            1.0,
+        ),
+        (
+            "- Omnipaque 240 1 mL at L4-5\n- Omnipaque 240 1 mL at L5-S1\n- contrast total 2 mL",
+            "iohexol",
+            None,
+            2.0,
+        ),
+        # A total list continued after ";" (the splitter starts a new sentence there).
+        (
+            "At each level: Kenalog 40 mg (1 mL) + 1% PF lidocaine 1 mL. Totals: triamcinolone "
+            "80 mg / 2 mL; PF lidocaine 2 mL",
+            "lidocaine",
+            None,
+            2.0,
+        ),
+    ],
+)
+def test_totals_named_after_the_per_level_amounts(run, sentence, name, dose, volume):
+    med = meds(run, sentence)[(name, "epidural")]
+    assert (med.dose.value if med.dose else None, med.volume_ml) == (dose, volume)

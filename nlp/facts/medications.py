@@ -89,12 +89,33 @@ _RIGHT_AFTER_NAME = re.compile(r"[\s,:(-]{0,3}|\s?\([A-Za-z][A-Za-z .-]{0,15}\)[
 # "80 mg in 2 mL of saline": an amount written as "<amount> of <name>" is that name's.
 _OF_NAME = re.compile(r"\s*of\b", re.I)
 _TOTAL_CUE = compile_guarded(r"\btotals?\b|=", re.I)
+# "total" later in the name's own clause: "dexamethasone 10 mg, 1 mL total".
+_TOTAL_LATER_IN_CLAUSE = re.compile(r"[^;()\n.]{0,30}?\btotals?\b", re.I)
 
 
-def _after_total(view: NoteView, sentence_start: int, drug_start: int) -> bool:
-    """A name written after "total(s)" or "=" in its sentence carries the session totals
-    ("1 mL through each needle (totals: triamcinolone 80 mg / 2 mL)")."""
-    return bool(_TOTAL_CUE.search(view.text, sentence_start, drug_start))
+def _after_total(view: NoteView, sentence_start: int, drug: Target) -> bool:
+    """A name that carries the session totals: written after "total(s)" or "=" in its
+    sentence or in the clauses before it ("Totals: triamcinolone 80 mg / 2 mL; PF lidocaine
+    2 mL"), or followed by "total" in its own clause ("(dexamethasone 10 mg, 1 mL total;
+    lidocaine 1 mL total)", "contrast total 2 mL")."""
+    start = _clause_start(view.text, sentence_start)
+    if _TOTAL_CUE.search(view.text, start, drug.start):
+        return True
+    return bool(_TOTAL_LATER_IN_CLAUSE.match(view.text, drug.end))
+
+
+def _clause_start(text: str, sentence_start: int) -> int:
+    """Start of the first of the ";"-joined clauses ending with the one at `sentence_start`
+    (the splitter starts a sentence at "; " before a capital letter)."""
+    start = sentence_start
+    while True:
+        before = text.rfind(";", max(0, start - 2), start)
+        if before < 0 or text[before + 1 : start].strip():
+            return start
+        previous = max(text.rfind("\n", 0, before), text.rfind(". ", 0, before))
+        if previous < 0:
+            return 0
+        start = previous + 1
 
 
 @dataclass
@@ -232,7 +253,7 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
                 previous = None
                 continue
             previous = (q_end, owner)
-            if _after_total(view, s_start, drugs[owner].start):
+            if _after_total(view, s_start, drugs[owner]):
                 amounts[owner].reset_for_total()
             if _is_session_total(view, amounts[owner], q_start, q_end, match.group(2)):
                 amounts[owner].forget(_unit(match.group(2)))
