@@ -190,3 +190,23 @@ def test_a_stated_contrast_total_replaces_the_per_needle_volume(run):
 def test_totals_named_after_the_per_level_amounts(run, sentence, name, dose, volume):
     med = meds(run, sentence)[(name, "epidural")]
     assert (med.dose.value if med.dose else None, med.volume_ml) == (dose, volume)
+
+
+def test_amounts_written_level_by_level_add_up(run):
+    sentence = (
+        "Injectate: L3-L4: Depo-Medrol 40 mg (1 mL) + NS 1 mL;  L4-L5: Depo-Medrol 40 mg "
+        "(1 mL) + NS 1 mL"
+    )
+    found = meds(run, sentence)
+    steroid = found[("methylprednisolone acetate", "epidural")]
+    assert (steroid.dose.value, steroid.volume_ml) == (80.0, 2.0)
+    assert found[("sodium chloride", "epidural")].volume_ml == 2.0
+
+
+def test_the_same_amount_restated_for_the_same_level_is_not_added(run):
+    sentence = (
+        "At L4-5, Depo-Medrol 80 mg in 2 mL was injected. At L4-5 the Depo-Medrol 80 mg "
+        "spread well."
+    )
+    steroid = meds(run, sentence)[("methylprednisolone acetate", "epidural")]
+    assert (steroid.dose.value, steroid.volume_ml) == (80.0, 2.0)

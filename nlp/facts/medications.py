@@ -380,6 +380,9 @@ def extract_medications(view: NoteView) -> list[Medication]:
     merged: dict[tuple[str, str | None], Medication] = {}
     explicit: dict[tuple[str, str | None], bool] = {}
     from_totals: set[tuple[str, str | None]] = set()  # amounts read from a stated total
+    # The levels whose own account gave each medication its amounts ("L3-L4: Depo-Medrol
+    # 40 mg; L4-L5: Depo-Medrol 40 mg" is 80 mg for the session).
+    contexts: dict[tuple[str, str | None], set[tuple[str, ...]]] = {}
     for i, drug in enumerate(drugs):
         if drug.role == "contrast" and drug.negated:
             continue
@@ -401,6 +404,15 @@ def extract_medications(view: NoteView) -> list[Medication]:
             med.volume_ml = amount.volume_ml if amount.volume_ml is not None else med.volume_ml
             med.evidence.extend(evidence)
             continue
+        context = _level_context(view, drug) if amount.spans else None
+        if key in merged and context is not None and _another_level(contexts[key], context):
+            med = merged[key]
+            med.dose = _sum_doses(med.dose, dose)
+            if med.volume_ml is not None and amount.volume_ml is not None:
+                med.volume_ml = round(med.volume_ml + amount.volume_ml, 3)
+            med.evidence.extend(evidence)
+            contexts[key].add(context)
+            continue
         if key in merged:
             med = merged[key]
             med.dose = med.dose or dose
@@ -420,9 +432,35 @@ def extract_medications(view: NoteView) -> list[Medication]:
             evidence=evidence,
         )
         explicit[key] = is_explicit
+        contexts[key] = {context} if context is not None else set()
     _fold_generic_contrast(merged, from_totals)
     _fold_implicit_routes(merged, explicit)
     return list(merged.values())
+
+
+def _level_context(view: NoteView, drug: Target) -> tuple[str, ...] | None:
+    """The level named before a drug in its sentence: "L3-L4: Depo-Medrol 40 mg", "For the
+    L5 level, ... the skin was anesthetized with 1 mL of 1% lidocaine"."""
+    start, _ = view.sentence_at(drug.start)
+    found = None
+    for mention in view.levels:
+        if mention.start >= drug.start:
+            break
+        if mention.start >= start:
+            found = mention.levels
+    return found
+
+
+def _another_level(previous: set[tuple[str, ...]], context: tuple[str, ...]) -> bool:
+    """Amounts written for a level not yet accounted for, after amounts written for another
+    level: a per-level account whose amounts add up."""
+    return bool(previous) and all(not set(context) & set(level) for level in previous)
+
+
+def _sum_doses(first: Dose | None, second: Dose | None) -> Dose | None:
+    if first is None or second is None or first.unit != second.unit:
+        return first or second
+    return Dose(value=round(first.value + second.value, 3), unit=first.unit)
 
 
 def _fold_generic_contrast(
