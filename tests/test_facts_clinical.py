@@ -248,3 +248,21 @@ def test_moved_lookbehinds_match_like_the_leading_form():
             assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [
                 (m.span(), m.groups()) for m in leading.finditer(text)
             ]
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "INDICATION: CT from August 2025 shows foraminal stenosis at L4-5.",
+        "Hx: CT L-spine 3/2024: severe L4-5 stenosis.",
+        "INDICATION: CT chest shows a destructive lesion of the left T8 pedicle.",
+    ],
+)
+def test_a_ct_study_on_file_is_imaging_correlation(run, history):
+    found = run(f"{history}\n\nPROCEDURE: L4-5 interlaminar ESI under fluoroscopy.")
+    assert found.imaging_correlation.documented and found.imaging_correlation.modality == "CT"
+
+
+def test_ct_guidance_today_is_not_a_study_on_file(run):
+    text = "PROCEDURE: L4-5 transforaminal ESI under CT with the needle in the foraminal position."
+    assert not run(text).imaging_correlation.documented

@@ -535,6 +535,12 @@ def conservative_care(view: NoteView) -> ConservativeCare:
     )
 
 
+# Sections where "CT" is today's guidance or a plan, not a study on file.
+_NOT_A_CT_STUDY = frozenset(
+    {"plan", "procedure", "technique", "findings", "medications", "anesthesia", "post_procedure"}
+)
+
+
 def imaging(view: NoteView) -> ImagingCorrelation:
     for target in view.targets_of("IMAGING"):
         if target.negated or target.hypothetical or target.family:
@@ -554,6 +560,21 @@ def imaging(view: NoteView) -> ImagingCorrelation:
                 view.target_evidence(target, "imaging"),
                 view.evidence(s, e, "imaging.sentence"),
             ],
+        )
+    for match in cue("ct_report").finditer(view.text):
+        # "CT from August shows a lesion encroaching on the T7-T8 foramen": bare "CT" is also
+        # today's guidance, so it is a study only when a report of pathology follows it.
+        s, e = view.sentence_at(match.start())
+        if view.section_at(match.start()) in _NOT_A_CT_STUDY or not cue("imaging_pathology").search(
+            view.text, match.end(), e
+        ):
+            continue
+        level = next((m.levels[0] for m in view.levels if s <= m.start < e), None)
+        return ImagingCorrelation(
+            documented=True,
+            modality="CT",
+            level=level,
+            evidence=[view.evidence(s, e, "imaging.ct_report")],
         )
     for start, end in view.section_body("imaging"):
         if end - start > 10 and cue("imaging_finding").search(view.text[start:end]):
