@@ -266,3 +266,15 @@ def test_a_ct_study_on_file_is_imaging_correlation(run, history):
 def test_ct_guidance_today_is_not_a_study_on_file(run):
     text = "PROCEDURE: L4-5 transforaminal ESI under CT with the needle in the foraminal position."
     assert not run(text).imaging_correlation.documented
+
+
+def test_a_duration_before_a_list_of_treatments_belongs_to_the_last_one(run):
+    body = "INDICATION: Pain 9/10 despite three months of methadone, hydromorphone and gabapentin."
+    care = run(wrap(body)).conservative_care
+    assert care.documented and care.weeks == 12.0
+
+
+def test_a_duration_before_a_list_of_symptoms_is_not_the_treatments(run):
+    body = "INDICATION: Leg pain, 6 months of burning, numbness and PT failed."
+    care = run(wrap(body)).conservative_care
+    assert care.documented and care.weeks is None

@@ -460,9 +460,16 @@ _DURATION_FOLLOWS = re.compile(
     r"(?:x|\u00d7|for|times|over|about|approx\.?|~)?\s*(?:the\s+(?:last|past)\s+)?",
     re.I,
 )
-# "6 weeks of PT", "a 12-week course of physical therapy", "3 months of meloxicam".
+# "6 weeks of PT", "a 12-week course of physical therapy", "3 months of meloxicam", and the
+# last of a list of treatments: "3 months of methadone, hydromorphone and gabapentin".
 _DURATION_LEADS = re.compile(
-    r"[\s-]*(?:(?:course|trial)\s+)?(?:(?:of|in|with)\s+(?:[a-z-]+[\s/]+){0,4}?)?",
+    r"[\s-]*(?:(?:course|trial)\s+)?(?:(?:of|in|with)\s+(?:[a-z-]+[\s/]+){0,4}?)?"
+    r"|[\s-]*(?:(?:course|trial)\s+)?(?:of|with)\s+(?:[a-z-]+,\s+){1,4}[a-z-]+,?\s+(?:and|or|&)\s+",
+    re.I,
+)
+_SYMPTOM_WORD = re.compile(
+    r"\b(?:pain|ache|aching|numb\w*|tingl\w*|burn\w*|weak\w*|symptoms?|radiat\w*|sciatica|"
+    r"paresthesia\w*|cramp\w*|spasms?)\b",
     re.I,
 )
 _THERAPY_BEFORE_PT = re.compile(
@@ -491,8 +498,8 @@ def _nearest_weeks(view: NoteView, start: int, end: int) -> float | None:
             distance = 0 if _DURATION_FOLLOWS.fullmatch(between) else len(between)
         else:
             between = view.text[match.end() : start]
-            if not _DURATION_LEADS.fullmatch(between):
-                continue
+            if not _DURATION_LEADS.fullmatch(between) or _SYMPTOM_WORD.search(between):
+                continue  # "6 months of burning, numbness and PT": the symptoms' duration
             distance = len(between)
         if distance > 60:
             continue
