@@ -278,3 +278,21 @@ def test_a_duration_before_a_list_of_symptoms_is_not_the_treatments(run):
     body = "INDICATION: Leg pain, 6 months of burning, numbness and PT failed."
     care = run(wrap(body)).conservative_care
     assert care.documented and care.weeks is None
+
+
+@pytest.mark.parametrize(
+    ("history", "repeat", "relief"),
+    [
+        (
+            "INDICATION: A diagnostic left T7-T8 interlaminar epidural injection of bupivacaine "
+            "on August 28 gave about eighty percent relief for several hours.",
+            True,
+            80.0,
+        ),
+        ("INDICATION: An L4-5 epidural steroid injection in March gave 80% relief.", True, 80.0),
+        ("INDICATION: An L4-5 epidural steroid injection may help her.", False, None),
+    ],
+)
+def test_an_earlier_injection_dated_by_month_name(run, history, repeat, relief):
+    prior = run(wrap(history)).prior_injection
+    assert (prior.is_repeat, prior.relief_percent) == (repeat, relief)
