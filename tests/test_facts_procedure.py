@@ -543,3 +543,21 @@ def test_code_and_fraction_patterns_match_their_leading_lookbehind_forms():
             assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [
                 (m.span(), m.groups()) for m in leading.finditer(text)
             ]
+
+
+@pytest.mark.parametrize(
+    ("line", "status"),
+    [
+        ("Contrast: [ ] Yes  [x] No     Reason: ***", "not_used"),
+        ("Contrast: [x] None", "not_used"),
+        ("Contrast: [x] Yes [ ] No  Omnipaque 240 2 mL", "used"),
+        ("Contrast: [ ] Yes  [ ] No", None),
+        ("Contrast: ___", None),
+    ],
+)
+def test_contrast_answered_with_template_checkboxes(run, line, status):
+    text = (
+        "Procedure: Lumbar interlaminar ESI L4-5\nImaging guidance: [x] Fluoroscopy  [ ] CT\n"
+        f"{line}\nNeedle: 20 G Tuohy, LOR\nInjectate: Dexamethasone 10 mg\n"
+    )
+    assert run(text).procedure.contrast.status == status

@@ -509,9 +509,14 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
         section = view.section_at(start)
         if section in ("allergies", "history", "imaging", "plan", "indication", "home_medications"):
             continue
+        if view.in_unchecked_option(start):
+            continue  # "[ ] Contrast": an option not chosen says nothing
+        s, e = view.sentence_at(start)
+        if section != "consent" and view.unchecked(start, match.end()):
+            not_used.append((s, e))  # "Contrast: [ ] Yes [x] No", "Contrast: [x] None"
+            continue
         if _BLANK_VALUE.match(view.text, match.end()):
             continue  # "Contrast: ___": an unfilled template field says nothing
-        s, e = view.sentence_at(start)
         negations = cue("contrast_negation_phrase").finditer(view.text, s, e)
         if any(n.start() <= start < n.end() for n in negations):
             if section != "consent":
