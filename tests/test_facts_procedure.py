@@ -561,3 +561,17 @@ def test_contrast_answered_with_template_checkboxes(run, line, status):
         f"{line}\nNeedle: 20 G Tuohy, LOR\nInjectate: Dexamethasone 10 mg\n"
     )
     assert run(text).procedure.contrast.status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("Proc: ILESI L4-5, L>R\n- 20G Tuohy, paramedian approach L>R, LOR to air", "left"),
+        ("Procedure: L5-S1 interlaminar ESI, right > left paramedian approach.", "right"),
+        # Where contrast spread, and the worse side of the symptoms, are not the approach.
+        ("Proc: ILESI L4-5 midline, LOR\n- Omnipaque 2 mL: epidural spread, L>R", "midline"),
+        ("Dx: radic L>R\nProc: ILESI L4-5 midline, fluoro, LOR", "midline"),
+    ],
+)
+def test_a_predominant_side_names_the_approach(run, text, side):
+    assert run(text).procedure.laterality == side

@@ -399,10 +399,32 @@ def _procedure_side(view: NoteView, start: int) -> bool:
     return bool(cue("procedure_cue").search(view.sentence_text(start)))
 
 
+# "L>R", "left > right": a left-predominant (or right-predominant) approach.
+_PREDOMINANT_SIDE = re.compile(
+    r"(?<![\w>])(L|R|left|right)\s*>\s*(?!\1)(?:R|L|right|left)\b(?!\s*(?:leg|arm|pain|symptom))",
+    re.I,
+)
+
+
 def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
     found: list[tuple[str, int, int]] = []
+    for match in _PREDOMINANT_SIDE.finditer(view.text):
+        # "ILESI L4-5, L>R", "paramedian approach L>R": the needle went in on the worse side.
+        start = match.start()
+        if not view.is_today(start) or view.in_history_sentence(start):
+            continue
+        if not cue("procedure_cue").search(view.sentence_text(start)):
+            continue
+        line_start, _ = view.line_at(start)
+        if _CONTRAST_SPREAD.search(view.text, max(line_start, start - 60), start):
+            continue  # "epidural spread L4-S1, L>R": where the contrast went
+        first = match.group(1).lower()
+        found.append(("left" if first.startswith("l") else "right", start, match.end()))
+    predominant = [(s, e) for _, s, e in found]
     for match in cue("laterality_word").finditer(view.text):
         start = match.start()
+        if any(s <= start < e for s, e in predominant):
+            continue  # the words of "right > left" are one side, not both
         if not view.is_today(start) or view.in_history_sentence(start):
             continue
         if re.search(r"(?:\[\s?\]|\u2610)\s*$", view.text[max(0, start - 6) : start]):
@@ -443,6 +465,7 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
             "bilat": "bilateral",
         }.get(word, word)
         found.append((value, start, match.end()))
+    found.sort(key=lambda item: item[1])
     if not found:
         return None, []
     values = {v for v, _, _ in found}
