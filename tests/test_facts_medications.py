@@ -210,3 +210,16 @@ def test_the_same_amount_restated_for_the_same_level_is_not_added(run):
     )
     steroid = meds(run, sentence)[("methylprednisolone acetate", "epidural")]
     assert (steroid.dose.value, steroid.volume_ml) == (80.0, 2.0)
+
+
+def test_a_total_after_a_per_level_list_is_the_session_total(run):
+    sentence = "Omnipaque 240: L3-4 1.0 mL, L4-5 2.5 mL, L5-S1 1.5 mL (5 mL total)."
+    assert meds(run, sentence)[("iohexol", "epidural")].volume_ml == 5.0
+
+
+def test_a_mixture_total_is_not_one_ingredients_volume(run):
+    sentence = (
+        "Mixture: 0.25% bupivacaine 5 mL + dexamethasone 4 mg (1 mL), 3 mL per level "
+        "(6 mL total)."
+    )
+    assert meds(run, sentence)[("dexamethasone", "epidural")].volume_ml == 1.0

@@ -575,3 +575,8 @@ def test_contrast_answered_with_template_checkboxes(run, line, status):
 )
 def test_a_predominant_side_names_the_approach(run, text, side):
     assert run(text).procedure.laterality == side
+
+
+def test_side_before_a_posterolateral_approach(run):
+    text = "Proc: L4-5 TFESI\n- left posterolateral approach, fluoro, 1% lido 3 mL skin"
+    assert run(text).procedure.laterality == "left"

@@ -81,6 +81,8 @@ _TOTAL_WORD_AFTER = re.compile(r"\s*(?:total|in total|altogether|combined)\b", r
 _TOTAL_SOON_AFTER = re.compile(r"[^,;.\n()]{0,30}?\btotal\b", re.I)
 # A per-site cue just before a per-site amount: "each dose followed by 1 mL of saline".
 _PER_SITE_REACH = 30
+# How far a parenthesized "(5 mL total)" may follow the first amount of a per-level list.
+_LIST_TOTAL_REACH = 120
 # Amounts joined as one description of the same dose: "80 mg (2 mL)", "10 mg/1 mL",
 # "40 mg in 1 mL". The second belongs to the owner of the first.
 _CHAINED = re.compile(r"\s*(?:/|\(|\bin\b)\s*", re.I)
@@ -293,6 +295,13 @@ def _is_session_total(
         return False
     if previous is None:
         return False
+    if (
+        view.text[max(0, q_start - 2) : q_start].strip() == "("
+        and _TOTAL_WORD_AFTER.match(view.text, q_end)
+        and q_start - previous[1] <= _LIST_TOTAL_REACH
+        and any(previous[1] <= m.start < q_start for m in view.levels)
+    ):
+        return True  # "L3-4 1.0 mL, L4-5 2.5 mL, L5-S1 1.5 mL (5 mL total)"
     between = view.text[previous[1] : q_start]
     if len(between) > 60 or same_kind.search(between):
         return False  # another amount of that kind came between: "(1 mL), 3 mL per level"
