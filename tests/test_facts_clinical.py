@@ -296,3 +296,17 @@ def test_a_duration_before_a_list_of_symptoms_is_not_the_treatments(run):
 def test_an_earlier_injection_dated_by_month_name(run, history, repeat, relief):
     prior = run(wrap(history)).prior_injection
     assert (prior.is_repeat, prior.relief_percent) == (repeat, relief)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lumbar ILESI\nDx: L L5 radiculopathy; HNP\nNo prior ESI\n- prone, chlorhex/drape\n"
+        "- 20g Tuohy L paramedian, LOR air\n- no cx; home",
+        "Dx: L5 radiculopathy, M54.16.  CPT 62323\nL4-5 ILESI, fluoro, LOR.",
+        "Dx: L5 radiculopathy\nConsent: risks (dural puncture, spinal headache, radicular pain) "
+        "reviewed.\nL4-5 ILESI, fluoro, LOR.",
+    ],
+)
+def test_only_written_diagnoses_are_diagnoses(run, text):
+    assert {d.category for d in run(text).diagnoses} - {"disc_herniation"} == {"radiculopathy"}

@@ -347,7 +347,9 @@ def diagnoses(view: NoteView) -> list[Diagnosis]:
     for target in view.targets_of("DIAGNOSIS"):
         if target.negated or target.family or target.hypothetical:
             continue
-        if target.section in ("plan", "allergies"):
+        if target.section in ("plan", "allergies", "consent"):
+            continue  # a consent's "risks including spinal headache" are not diagnoses
+        if target.value == "other" and cue("risks").search(view.sentence_text(target.start)):
             continue
         if target.value == "herpes_zoster" and re.search(
             r"post-?herpetic|\bphn\b|vaccin", view.sentence_text(target.start), re.I
@@ -388,7 +390,7 @@ _NOT_A_DIAGNOSIS = re.compile(
     r"\w:{1,2}\s|^\W*(?:lumbar|cervical|thoracic|sacral|left|right|bilateral|none|n/?a)\W*$|"
     r"\btol\b|complication|\bd/c\b|discharg|\bvas\b|\bnrs\b|inject|epidural|consent|therap|\bpt\b|nsaid|tolerat|\d\s*/\s*10|weeks|wks|months|"
     r"mri|\bct\b|fluoro|needle|level|procedure|\binj\b|lido|caudal|laminar|foraminal|\besi\b|"
-    r"\bblock|\d\s*(?:mg|ml|cc|%)|relief|helped",
+    r"\bblock|\d\s*(?:mg|ml|cc|%)|relief|helped|\bcpt\b|\b\d{5}\b",
     re.I,
 )
 
@@ -401,6 +403,7 @@ def _unlisted_diagnoses(view: NoteView) -> list[Diagnosis]:
     for header, start, end in view.section_bodies("diagnosis"):
         if not re.search(r"(?i)diagnos|\bdx\b|icd", header):
             continue  # IMPRESSION/ASSESSMENT often summarize the procedure instead
+        end = min(end, view.section_end(start))  # "Dx: ..." on one line ends with its line
         position = start
         for item in _ITEM_SPLIT.split(view.text[start:end]):
             item_start = view.text.find(item, position) if item else position

@@ -291,6 +291,12 @@ class NoteView:
         i = bisect_right(self._section_starts, char) - 1
         return self._section_spans[i][0] if i >= 0 else 0
 
+    def section_end(self, char: int) -> int:
+        """Character offset where the section holding `char` ends, after one-line fields and
+        background blocks were bounded (`_bound_inline_sections`)."""
+        i = bisect_right(self._section_starts, char) - 1
+        return self._section_spans[i][1] if i >= 0 else len(self._text)
+
     def section_body(self, category: str) -> list[tuple[int, int]]:
         """Character ranges of every section with this category (header excluded)."""
         out = []
