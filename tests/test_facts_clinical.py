@@ -310,3 +310,8 @@ def test_an_earlier_injection_dated_by_month_name(run, history, repeat, relief):
 )
 def test_only_written_diagnoses_are_diagnoses(run, text):
     assert {d.category for d in run(text).diagnoses} - {"disc_herniation"} == {"radiculopathy"}
+
+
+def test_unticked_complication_options_are_not_complications(run):
+    text = wrap("Complications: [X] None  [ ] Vasovagal  [ ] Dural puncture  [ ] Other ___")
+    assert run(text).post_procedure.complications == "none"

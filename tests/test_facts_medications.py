@@ -223,3 +223,21 @@ def test_a_mixture_total_is_not_one_ingredients_volume(run):
         "(6 mL total)."
     )
     assert meds(run, sentence)[("dexamethasone", "epidural")].volume_ml == 1.0
+
+
+def test_unticked_drug_options_are_not_given(run):
+    text = (
+        "L5 TFESI, fluoroscopy.\n"
+        "Contrast: [X] Omnipaque 240  [ ] Isovue-M 200  [ ] None   Volume: 1 mL\n"
+        "Steroid: [ ] Depo-Medrol  [ ] Kenalog  [X] Dexamethasone   Dose: 10 mg\n"
+        "Local anesthetic injectate: [ ] Lidocaine  [ ] Bupivacaine  [X] None\n"
+    )
+    found = {m.name: m for m in run(text).medications}
+    assert set(found) == {"iohexol", "dexamethasone"}
+    assert found["iohexol"].volume_ml == 1.0 and found["dexamethasone"].dose.value == 10.0
+
+
+def test_saline_for_a_hyphenated_loss_of_resistance_is_not_injectate(run):
+    sentence = "Loss of resistance technique with preservative-free saline. Depo-Medrol 80 mg."
+    found = meds(run, sentence)
+    assert "sodium chloride" not in {name for name, _ in found}

@@ -580,3 +580,8 @@ def test_a_predominant_side_names_the_approach(run, text, side):
 def test_side_before_a_posterolateral_approach(run):
     text = "Proc: L4-5 TFESI\n- left posterolateral approach, fluoro, 1% lido 3 mL skin"
     assert run(text).procedure.laterality == "left"
+
+
+def test_no_fluoroscopy_or_contrast_means_contrast_not_used(run):
+    text = "Caudal ESI by palpation. No fluoroscopy or contrast was used. Depo-Medrol 80 mg."
+    assert run(text).procedure.contrast.status == "not_used"

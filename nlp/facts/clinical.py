@@ -626,6 +626,8 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
             continue  # a past vasovagal episode or a PDPH diagnosis is not today's complication
         if re.search(r"\brisks?\b", view.sentence_text(match.start()), re.I):
             continue
+        if view.in_unchecked_option(match.start()):
+            continue  # "Complications: [X] None [ ] Vasovagal": an option not chosen
         complications = "present"
         evidence.append(view.evidence(match.start(), match.end(), "post.complication"))
         break

@@ -47,7 +47,7 @@ _GLUE = re.compile(
 
 
 _TECHNIQUE_SALINE = re.compile(
-    r"(?:resistance|\blor\b|hanging drop)\s*(?:technique\s*)?(?:to|with|using)\s+(?:\w+\s+){0,2}"
+    r"(?:resistance|\blor\b|hanging drop)\s*(?:technique\s*)?(?:to|with|using)\s+(?:[\w-]+\s+){0,3}"
     r"(?:saline|ns)\b|(?:saline|ns)\s+(?:flush|syringe|lor\b|loss of resistance)",
     re.I,
 )
@@ -174,6 +174,8 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             continue
         if t.negated and t.role != "contrast":
             continue
+        if view.in_unchecked_option(t.start):
+            continue  # "Steroid: [ ] Depo-Medrol [X] Dexamethasone": an option not chosen
         if t.literal in (
             "ns",
             "dex",
