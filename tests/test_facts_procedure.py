@@ -585,3 +585,35 @@ def test_side_before_a_posterolateral_approach(run):
 def test_no_fluoroscopy_or_contrast_means_contrast_not_used(run):
     text = "Caudal ESI by palpation. No fluoroscopy or contrast was used. Depo-Medrol 80 mg."
     assert run(text).procedure.contrast.status == "not_used"
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (
+            "While the Tuohy was advanced the patient had a vasovagal episode. Needle removed. "
+            "Nothing was injected into the epidural space. Procedure terminated.",
+            "other",
+        ),
+        (
+            "Omnipaque 0.5 mL showed venous uptake; after two repositionings the injection was "
+            "aborted. No steroid or local anesthetic was injected.",
+            "epidurogram",
+        ),
+    ],
+)
+def test_a_procedure_stopped_before_any_drug_is_not_an_esi(run, body, kind):
+    found = run(note(body=body))
+    assert found.procedure.procedure_type == kind and not found.procedure.is_epidural_injection
+    assert not found.billing.supports_62323
+
+
+def test_an_abandoned_approach_is_not_the_one_performed(run):
+    body = (
+        "An interlaminar approach at L4-5 was attempted with a Tuohy from a right paramedian "
+        "trajectory; the epidural space could not be accessed and the attempt was abandoned. "
+        "The sacral hiatus was then identified and a 22 G needle advanced into the caudal "
+        "canal. Omnipaque 4 mL showed epidural filling up to L5. Depo-Medrol 80 mg injected."
+    )
+    found = run(note(title="Caudal epidural steroid injection.", body=body)).procedure
+    assert (found.approach, found.levels, found.region) == ("caudal", [], "sacral")

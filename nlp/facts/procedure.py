@@ -48,7 +48,7 @@ _PLANNING_IMAGE = re.compile(
 _BLANK_VALUE = re.compile(r"[ \t]*:{1,2}[ \t]*(?:_{2,}|\*{2,}|\[\s*\])")
 _CONTRAST_SPREAD = re.compile(
     r"\b(?:spread\w*|flow\w*|outlin\w*|extend\w*|extension|cephalad|caudad|epidurogram|"
-    r"filling defects?|fill(?:ed|ing) (?:of|along|around)|opacif\w*)\b",
+    r"filling defects?|fill(?:ed|ing) (?:of|along|around|up to|to)|opacif\w*)\b",
     re.I,
 )
 # "no imaging available/on file": about diagnostic studies, not how the needle was guided.
@@ -198,7 +198,25 @@ def procedure_type(
     drugs = [m for m in medications if m.route == "epidural" and m.role not in ("contrast",)]
     if not drugs and any(t.value == "epidurogram" for t in mentions):
         return "epidurogram", evidence
+    if not drugs:
+        stopped = _stopped_before_injecting(view)
+        if stopped is not None:
+            # "the injection was aborted. No steroid was injected": no epidural injection of
+            # a drug took place; with contrast given it was an epidurogram.
+            contrast_given = any(
+                m.role == "contrast" and m.route == "epidural" for m in medications
+            )
+            return ("epidurogram" if contrast_given else "other"), [stopped]
     return "epidural_steroid_injection", evidence
+
+
+def _stopped_before_injecting(view: NoteView) -> Evidence | None:
+    """Evidence that today's procedure was stopped before any drug was injected ("aborted",
+    "procedure terminated", "nothing was injected into the epidural space")."""
+    for match in cue("procedure_stopped").finditer(view.text):
+        if view.is_today(match.start()) and not view.in_history_sentence(match.start()):
+            return view.evidence(match.start(), match.end(), "proc_type.stopped")
+    return None
 
 
 def _stated_other_procedure(view: NoteView) -> list[Target]:
@@ -236,6 +254,9 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
         for t in _today(view, view.targets_of("APPROACH"))
         if not view.in_history_sentence(t.start) and not _imaging_direction(view, t)
     ]
+    completed = [t for t in mentions if not _in_abandoned_clause(view, t.start, t.end)]
+    if any(t.section in _BODY_SECTIONS for t in completed):
+        mentions = completed  # an approach tried and given up before another is not the one
     body = [t for t in mentions if t.section in _BODY_SECTIONS]
     pool = body or mentions
     entry = _interspace_entry(view) if body else None
@@ -296,6 +317,28 @@ def _imaging_report(view: NoteView, char: int) -> bool:
     return bool(cue("imaging_sentence").search(sentence)) and not _NEEDLE_WORK.search(sentence)
 
 
+_ABANDONED = re.compile(
+    r"\b(?:attempted|abandoned|aborted|unsuccessful|failed attempt|could not (?:be )?"
+    r"(?:access|enter|advanc|reach|complet|pass)\w*|unable to (?:access|enter|advance|reach|"
+    r"complete|pass)\w*)\b",
+    re.I,
+)
+_ABANDONED_REACH = 150
+
+
+def _in_abandoned_clause(view: NoteView, start: int, end: int) -> bool:
+    """The mention names an attempt given up ("an interlaminar approach at L4-5 was attempted
+    ... and abandoned", "(interlaminar L4-5 attempted, abandoned)"): the cue is in its sentence
+    within reach, and no bracket or ";" separates the two."""
+    s, e = view.sentence_at(start)
+    for match in _ABANDONED.finditer(view.text, max(s, start - _ABANDONED_REACH),
+                                     min(e, end + _ABANDONED_REACH)):
+        lo, hi = (end, match.start()) if match.start() >= end else (match.end(), start)
+        if not re.search(r"[();]", view.text[lo:hi]):
+            return True
+    return False
+
+
 def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
     if not view.is_today(mention.start) or view.unchecked(mention.start, mention.end):
         return False  # background, or "[ ] L3" in a template: a level not chosen
@@ -310,6 +353,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         return False  # "(fusion hardware below at L4-S1)": an old operation, not a target
     if _NOT_INJECTED_BEFORE.search(view.text, max(0, mention.start - 50), mention.start):
         return False  # "the initial attempt was at L5-S1 ... nothing was injected at L5-S1"
+    if _in_abandoned_clause(view, mention.start, mention.end):
+        return False  # "an interlaminar approach at L4-5 was attempted ... abandoned"
     if _PLANNING_IMAGE.search(sentence):
         return False  # "a planning scan of L3 through L5" images levels, it does not inject them
     if _CONTRAST_SPREAD.search(sentence):
@@ -466,6 +511,8 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
         }.get(word, word)
         found.append((value, start, match.end()))
     found.sort(key=lambda item: item[1])
+    completed = [item for item in found if not _in_abandoned_clause(view, item[1], item[2])]
+    found = completed or found  # the side of an attempt given up for another approach
     if not found:
         return None, []
     values = {v for v, _, _ in found}
