@@ -9,10 +9,10 @@ from spacy.language import Language
 
 from nlp.errors import ErrorCode, InputError
 from nlp.facts import clinical
-from nlp.facts.medications import extract_medications
+from nlp.facts.medications import extract_medications, sites_needing_counts
 from nlp.facts.procedure import extract_procedure
 from nlp.facts.view import NoteView
-from nlp.models import NoteAnalysis, PriorSession
+from nlp.models import NoteAnalysis, PriorSession, Procedure
 from nlp.pipeline import get_pipeline
 
 MAX_TEXT_CHARS = 1_000_000
@@ -42,8 +42,11 @@ def _check_text(text: str, field: str = "text") -> str:
 def _facts(view: NoteView, doc_type: str, analysis: NoteAnalysis) -> None:
     """Fill `analysis` with the facts of one procedure-note view."""
     medications = extract_medications(view)
-    analysis.medications = medications
     analysis.procedure = extract_procedure(view, medications)
+    if sites_needing_counts(view):
+        # "1 mL at each level": the session amounts depend on the procedure's levels and sides.
+        medications = extract_medications(view, _site_counts(analysis.procedure))
+    analysis.medications = medications
     # Unnamed contrast ("dye", "contrast") is recorded in procedure.contrast, not as a drug;
     # contrast named only to say it was not given (or an allergy) is not a medication either.
     used = analysis.procedure.contrast.status == "used"
@@ -59,6 +62,15 @@ def _facts(view: NoteView, doc_type: str, analysis: NoteAnalysis) -> None:
     has_post = any(p.timing == "post" for p in analysis.pain_scores)
     analysis.post_procedure = clinical.post_procedure(view, has_post)
     analysis.prior_injection = clinical.prior_injection(view, doc_type)
+
+
+def _site_counts(procedure: Procedure) -> dict[str, int]:
+    """Levels and needle sites of the procedure: a bilateral transforaminal injection has two
+    sites per level; one level is assumed when none was found."""
+    levels = max(len(procedure.levels), 1)
+    bilateral = procedure.laterality == "bilateral" and procedure.approach == "transforaminal"
+    sides = 2 if bilateral else 1
+    return {"level": levels, "site": levels * sides}
 
 
 def _merge_support(analysis: NoteAnalysis, view: NoteView, doc_type: str) -> None:

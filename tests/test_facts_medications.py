@@ -241,3 +241,46 @@ def test_saline_for_a_hyphenated_loss_of_resistance_is_not_injectate(run):
     sentence = "Loss of resistance technique with preservative-free saline. Depo-Medrol 80 mg."
     found = meds(run, sentence)
     assert "sodium chloride" not in {name for name, _ in found}
+
+
+def _two_level_tf(sentence):
+    return (
+        "PROCEDURE: Left L4 and L5 transforaminal epidural steroid injection, fluoroscopy.\n"
+        "DESCRIPTION: 22 G needles to the left L4 and L5 foramina, subpedicular. "
+        f"{sentence}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "dose", "volume"),
+    [
+        ("Omnipaque 240, 1 mL at each level, showed a neurogram.", "iohexol", None, 2.0),
+        ("At each level, dexamethasone 5 mg (0.5 mL) was injected.", "dexamethasone", 10.0, 1.0),
+        ("Each level: dexamethasone 5 mg (0.5 mL) + 0.5 mL 1% lidocaine", "lidocaine", None, 1.0),
+        # A share of a prepared mixture is not multiplied into each ingredient.
+        (
+            "A mixture of 80 mg Depo-Medrol and 2 mL lidocaine; 1.5 mL of this mixture was "
+            "injected at each level.",
+            "methylprednisolone acetate",
+            80.0,
+            None,
+        ),
+        # A stated total wins.
+        ("Dexamethasone 5 mg at each level (10 mg total).", "dexamethasone", 10.0, None),
+    ],
+)
+def test_amounts_given_at_each_level_are_multiplied_by_the_levels(
+    run, sentence, name, dose, volume
+):
+    med = {m.name: m for m in run(_two_level_tf(sentence)).medications}[name]
+    assert (med.dose.value if med.dose else None, med.volume_ml) == (dose, volume)
+
+
+def test_amounts_per_site_of_a_bilateral_transforaminal_count_every_needle(run):
+    text = (
+        "PROCEDURE: Bilateral L5 transforaminal epidural steroid injection, fluoroscopy.\n"
+        "DESCRIPTION: Needles to the right and left L5 foramina. Skin 1% lidocaine 1 mL per "
+        "site. Dexamethasone 4 mg was injected through each needle.\n"
+    )
+    found = {m.name: m for m in run(text).medications}
+    assert found["lidocaine"].volume_ml == 2.0 and found["dexamethasone"].dose.value == 8.0

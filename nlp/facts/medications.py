@@ -90,6 +90,19 @@ _CHAINED = re.compile(r"\s*(?:/|\(|\bin\b)\s*", re.I)
 _RIGHT_AFTER_NAME = re.compile(r"[\s,:(-]{0,3}|\s?\([A-Za-z][A-Za-z .-]{0,15}\)[\s,:-]{0,2}")
 # "80 mg in 2 mL of saline": an amount written as "<amount> of <name>" is that name's.
 _OF_NAME = re.compile(r"\s*of\b", re.I)
+# "1 mL at each level", "2 mL per site", "At each level: dexamethasone 5 mg (0.5 mL)".
+_EACH_SITE = re.compile(
+    r"\b(?:(?:at|to|into|in|through|thru|for|per)\s+each\s+(?:of\s+the\s+)?"
+    r"(?:level|site|entry site|skin site|needle|joint|foramen|neural foramen|root|segment|point)s?"
+    r"|each\s+(?:level|site|needle|entry site)\s*:|^\W*each\s+(?:level|site|needle)\b"
+    r"|per\s+(?:level|site|needle|joint|foramen|root|segment|point)"
+    r"|(?:level|site|needle|joint)s?\s+each\b|each\s+(?:site|level)\b)",
+    re.I | re.M,
+)
+# "1.5 mL of this mixture at each level": a share of a prepared mixture, not of each drug.
+_MIXTURE_SHARE = re.compile(
+    r"\b(?:mixture|solution|of this|of the (?:injectate|combination))\b", re.I
+)
 _TOTAL_CUE = compile_guarded(r"\btotals?\b|=", re.I)
 # "total" later in the name's own clause: "dexamethasone 10 mg, 1 mL total".
 _TOTAL_LATER_IN_CLAUSE = re.compile(r"[^;()\n.]{0,30}?\btotals?\b", re.I)
@@ -131,6 +144,7 @@ class _Amounts:
     dose_span: tuple[int, int] | None = None
     totals: bool = False
     doubled: bool = False
+    per: str | None = None  # "level" or "site": the amounts were given at each one
 
     def double_for_both_sides(self, drug_start: int) -> None:
         """"Dexamethasone 5 mg in 1 mL on each side" with no total stated: the session had
@@ -277,7 +291,33 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
         if _EACH_SIDE.search(text) and not _TOTAL_CUE.search(text):
             for i in members:
                 amounts[i].double_for_both_sides(drugs[i].start)
+        each = _EACH_SITE.search(text)
+        if each and not _TOTAL_CUE.search(text) and not _MIXTURE_SHARE.search(text):
+            per = "level" if "level" in each.group(0).lower() else "site"
+            for i in members:
+                if not amounts[i].doubled:
+                    amounts[i].per = per
     return amounts
+
+
+def sites_needing_counts(view: NoteView) -> bool:
+    """Whether some amount was written per level or per site ("1 mL at each level"), so the
+    session total depends on how many levels and sites the procedure had."""
+    return bool(_EACH_SITE.search(view.text))
+
+
+def _scaled(amount: _Amounts, dose: Dose | None, sites: dict[str, int] | None) -> tuple[
+    Dose | None, float | None
+]:
+    """Dose and volume for the session: amounts given at each of several levels or sites
+    ("Omnipaque 1 mL at each level" at two levels) are multiplied by their number."""
+    count = (sites or {}).get(amount.per or "", 1)
+    if count <= 1:
+        return dose, amount.volume_ml
+    if dose is not None:
+        dose = Dose(value=round(dose.value * count, 3), unit=dose.unit)
+    volume = None if amount.volume_ml is None else round(amount.volume_ml * count, 3)
+    return dose, volume
 
 
 def _is_session_total(
@@ -385,7 +425,9 @@ def _route(view: NoteView, drug: Target, all_drugs: list[Target]) -> tuple[str |
     return "epidural", bool(re.search(r"\bepidural", window, re.I))
 
 
-def extract_medications(view: NoteView) -> list[Medication]:
+def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> list[Medication]:
+    """Today's medications. `sites` gives the number of levels ("level") and of needle sites
+    ("site") of the procedure when known, for amounts written per level or per site."""
     drugs = _drug_mentions(view)
     amounts = _assign_quantities(view, drugs)
     merged: dict[tuple[str, str | None], Medication] = {}
@@ -404,6 +446,8 @@ def extract_medications(view: NoteView) -> list[Medication]:
             dose = Dose(value=round(amount.conc_mg_per_ml * amount.volume_ml, 3), unit="mg")
         if drug.role in ("contrast", "diluent") and dose is not None and dose.unit != "mg":
             dose = None
+        dose, volume = _scaled(amount, dose, sites)
+        amount.volume_ml = volume
         evidence = [view.evidence(drug.start, drug.end, f"drug:{drug.literal}", drug.flags())]
         evidence += [view.evidence(s, e, "dose.quantity") for s, e in amount.spans]
         key = (drug.value, route)
