@@ -102,6 +102,31 @@ WORDED_LEVEL = compile_gated(
 )
 
 
+_SPOKEN_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}
+_SPOKEN = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+# Dictated levels: "L five S one", "L four five", "C six seven", "L four to L five". The region
+# letter is upper case and alone, so "patient's one" is not a level.
+SPOKEN_LEVEL = compile_gated(
+    rf"(?<![A-Za-z0-9'])([CTLS])\s+({_SPOKEN})\b"
+    rf"(?:\s*(?:-|to|through|/)?\s*(?:([CTLS])\s+)?({_SPOKEN})\b)?(?!\s*-?\s*weighted)"
+)
+
+
+def _spoken_levels(match: re.Match[str]) -> "tuple[tuple[str, ...], str] | None":
+    """The levels of a dictated level, read as the digits it stands for ("L five S one" as
+    "L5-S1")."""
+    first = f"{match.group(1)}{_SPOKEN_NUMBERS[match.group(2).lower()]}"
+    written = first
+    if match.group(4):
+        written += f"-{match.group(3) or ''}{_SPOKEN_NUMBERS[match.group(4).lower()]}"
+    digits = LEVEL_PATTERN.fullmatch(written)
+    result = normalize(digits) if digits else None
+    return None if result is None else (result[0], "level.spoken")
+
+
 def find_levels(text: str) -> list[LevelMention]:
     """Every spinal level mention in the text, normalized; unrecognizable ones are skipped."""
     found: list[LevelMention] = []
@@ -119,6 +144,10 @@ def find_levels(text: str) -> list[LevelMention]:
         else:
             levels = ("L5-S1",)
         found.append(LevelMention(match.start(), match.end(), levels, "level.worded"))
+    for match in SPOKEN_LEVEL.finditer(text):
+        result = _spoken_levels(match)
+        if result:
+            found.append(LevelMention(match.start(), match.end(), result[0], result[1]))
     found.sort(key=lambda mention: mention.start)
     return found
 

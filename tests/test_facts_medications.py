@@ -284,3 +284,14 @@ def test_amounts_per_site_of_a_bilateral_transforaminal_count_every_needle(run):
     )
     found = {m.name: m for m in run(text).medications}
     assert found["lidocaine"].volume_ml == 2.0 and found["dexamethasone"].dose.value == 8.0
+
+
+def test_dictated_contrast_and_cc_apostrophe(run):
+    found = meds(
+        run,
+        "Two cc's of omni peak were injected. Then eighty milligrams of Kenalog and three cc's "
+        "of normal saline were injected.",
+    )
+    assert found[("iohexol", "epidural")].volume_ml == 2.0
+    assert found[("sodium chloride", "epidural")].volume_ml == 3.0
+    assert found[("triamcinolone acetonide", "epidural")].volume_ml is None

@@ -88,3 +88,22 @@ def test_level_pattern_matches_like_its_leading_lookbehind_form():
         assert [(m.span(), m.groups()) for m in LEVEL_PATTERN.finditer(text)] == [
             (m.span(), m.groups()) for m in leading.finditer(text)
         ]
+
+
+@pytest.mark.parametrize(
+    ("text", "levels"),
+    [
+        ("left L five S one interlaminar", ("L5-S1",)),
+        ("the L four five interspace", ("L4-L5",)),
+        ("C six seven", ("C6-C7",)),
+        ("T twelve L one", ("T12-L1",)),
+        ("the right S one nerve root", ("S1",)),
+    ],
+)
+def test_dictated_levels_in_words(text, levels):
+    assert [m.levels for m in find_levels(text)] == [levels]
+
+
+@pytest.mark.parametrize("text", ["a T one weighted image", "the patient's one visit"])
+def test_words_that_are_not_dictated_levels(text):
+    assert find_levels(text) == []

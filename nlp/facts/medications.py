@@ -31,7 +31,7 @@ _EXCLUDED_SECTIONS = frozenset(
 QUANTITY = re.compile(
     rf"(?<![\w.])(\d+(?:\.\d+)?|\.\d+|\b(?:{NUMBER_WORD_PATTERN_GROUPED}))\s*"
     r"(mg\s*/\s*(?:ml|cc)|mcg\s*/\s*(?:ml|cc)|mg|mcg|ug|µg|micrograms?|milligrams?|grams?|"
-    r"ml|mls|cc|ccs|cubic centimeters?|milliliters?|%|percent|units?)(?![a-z])",
+    r"ml|mls|cc's|cc|ccs|cubic centimeters?|milliliters?|%|percent|units?)(?![a-z])",
     re.IGNORECASE,
 )
 # "1/2 strength": the "1" first, then the look-behind (not after a word or "."), so `re`
@@ -200,6 +200,7 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             "bupi",
             "ropi",
             "medrol",
+            "omni",
         ) and not _near_amount(view, t):
             continue
         if t.role == "diluent" and _TECHNIQUE_SALINE.search(
@@ -231,7 +232,7 @@ def _unit(raw: str) -> str:
     unit = raw.lower().replace(" ", "")
     if unit.startswith(("mg/", "mcg/")):
         return unit.replace("cc", "ml")
-    if unit in ("ml", "mls", "cc", "ccs") or unit.startswith(("cubic", "millil")):
+    if unit in ("ml", "mls", "cc", "ccs", "cc's") or unit.startswith(("cubic", "millil")):
         return "ml"
     if unit in ("ug", "µg") or unit.startswith("microgram"):
         return "mcg"
