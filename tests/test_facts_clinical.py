@@ -315,3 +315,13 @@ def test_only_written_diagnoses_are_diagnoses(run, text):
 def test_unticked_complication_options_are_not_complications(run):
     text = wrap("Complications: [X] None  [ ] Vasovagal  [ ] Dural puncture  [ ] Other ___")
     assert run(text).post_procedure.complications == "none"
+
+
+def test_an_unfilled_conservative_care_field_is_not_documentation(run):
+    care = run("Conservative treatment: ***\nL4-5 ILESI under fluoroscopy.").conservative_care
+    assert not care.documented
+
+
+def test_epidural_fibrosis_on_mri_is_imaging_correlation(run):
+    text = "Dx: post-laminectomy syndrome, epidural fibrosis L4 through S1 on MRI w/ gad 11/24.\n"
+    assert run(text + "L5-S1 ILESI under fluoroscopy.").imaging_correlation.modality == "MRI"

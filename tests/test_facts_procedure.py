@@ -617,3 +617,11 @@ def test_an_abandoned_approach_is_not_the_one_performed(run):
     )
     found = run(note(title="Caudal epidural steroid injection.", body=body)).procedure
     assert (found.approach, found.levels, found.region) == ("caudal", [], "sacral")
+
+
+def test_stimulator_lead_positions_are_not_levels(run):
+    text = (
+        "Procedure: SCS trial. Tuohy needles entered the epidural space at L1-L2.\n"
+        "- leads steered to T10-T11 just left of midline; lead two to the top of T8\n"
+    )
+    assert run(text).procedure.levels == ["L1-L2"]

@@ -92,6 +92,10 @@ _RMDQ = compile_gated(
 _PROMIS = compile_gated(r"\bpromis\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)", re.I)
 
 
+# The rest of a template label after a term: " treatment:" in "Conservative treatment: ***".
+_LABEL_REST = re.compile(r"[A-Za-z /-]{0,25}?:{1,2}")
+
+
 def _blank_after(view: NoteView, end: int) -> bool:
     """True when the rest of the line after a label is a template blank ("Consent: ____")."""
     line_end = view.text.find("\n", end)
@@ -534,6 +538,9 @@ def conservative_care(view: NoteView) -> ConservativeCare:
             continue  # "PT tolerated well" is the patient; "8 weeks of PT in the spring" is not
         if target.value == "medications" and target.section in ("medications",):
             continue
+        label = _LABEL_REST.match(view.text, target.end)
+        if label and _blank_after(view, label.end()):
+            continue  # "Conservative treatment: ***": an unfilled template field
         if target.value not in modalities:
             modalities.append(target.value)
         evidence.append(view.target_evidence(target, "conservative"))

@@ -317,6 +317,11 @@ def _imaging_report(view: NoteView, char: int) -> bool:
     return bool(cue("imaging_sentence").search(sentence)) and not _NEEDLE_WORK.search(sentence)
 
 
+_DEVICE_POSITION = re.compile(
+    r"\b(?:leads?|electrodes?|paddle|array)\b[^.;\n]{0,40}\b(?:to|at|over|of)\s+(?:the\s+)?"
+    r"(?:(?:top|mid|middle|bottom|superior|inferior)\s+(?:end\s+)?(?:of\s+)?(?:the\s+)?)?$",
+    re.I,
+)
 _ABANDONED = re.compile(
     r"\b(?:attempted|abandoned|aborted|unsuccessful|failed attempt|could not (?:be )?"
     r"(?:access|enter|advanc|reach|complet|pass)\w*|unable to (?:access|enter|advance|reach|"
@@ -368,6 +373,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         return False
     if re.search(r"\btip\b[^.;]{0,25}$", before, re.I):
         return False  # "needle tip at S3" is a position, not the injected level
+    if _DEVICE_POSITION.search(before):
+        return False  # "leads steered to T10-T11": a stimulator lead position, not an injection
     return True
 
 
