@@ -625,3 +625,16 @@ def test_stimulator_lead_positions_are_not_levels(run):
         "- leads steered to T10-T11 just left of midline; lead two to the top of T8\n"
     )
     assert run(text).procedure.levels == ["L1-L2"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Procedure: Lumbar ILESI\nLevel(s): L4-L5 (scheduled)\nDetails: On AP fluoroscopy the "
+        "L4-L5 interlaminar space was severely narrowed, so the L5-S1 interlaminar space was "
+        "used instead. A Tuohy was advanced at L5-S1 with loss of resistance.",
+        "L5-S1 ILESI. The Tuohy entered the L5-S1 space instead of L4-5 because of hardware.",
+    ],
+)
+def test_a_level_given_up_for_another_is_not_today(run, text):
+    assert run(text).procedure.levels == ["L5-S1"]

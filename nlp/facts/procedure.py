@@ -344,6 +344,22 @@ def _in_abandoned_clause(view: NoteView, start: int, end: int) -> bool:
     return False
 
 
+def _replaced_level(view: NoteView, mention: LevelMention, sentence: str) -> bool:
+    """A level given up for another in the same sentence: "the L4-L5 space was severely
+    narrowed, so the L5-S1 space was used instead", or "L5-S1 instead of L4-L5"."""
+    if "instead" not in sentence.lower():
+        return False
+    if re.search(r"\binstead\s+of\s+(?:the\s+)?$", view.text[max(0, mention.start - 20) :
+                                                          mention.start], re.I):
+        return True
+    s, e = view.sentence_at(mention.start)
+    instead = re.search(r"\binstead\b(?!\s+of)", view.text[mention.end : e], re.I)
+    if instead is None:
+        return False
+    cut = mention.end + instead.start()
+    return any(mention.end <= m.start < cut for m in view.levels)
+
+
 def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
     if not view.is_today(mention.start) or view.unchecked(mention.start, mention.end):
         return False  # background, or "[ ] L3" in a template: a level not chosen
@@ -373,6 +389,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         return False
     if re.search(r"\btip\b[^.;]{0,25}$", before, re.I):
         return False  # "needle tip at S3" is a position, not the injected level
+    if _replaced_level(view, mention, sentence):
+        return False  # "L4-L5 was narrowed, so L5-S1 was used instead", "instead of L4-L5"
     if _DEVICE_POSITION.search(before):
         return False  # "leads steered to T10-T11": a stimulator lead position, not an injection
     return True
@@ -385,6 +403,16 @@ def levels(
     by one vertebra ("L5", "L3 and L4 medial branches"), so single levels win there; other
     approaches enter an interspace ("L4-L5")."""
     chosen = [m for m in view.levels if _level_is_procedural(view, m)]
+    replaced = {
+        level
+        for m in view.levels
+        if view.is_today(m.start) and _replaced_level(view, m, view.sentence_text(m.start))
+        for level in m.levels
+    }
+    if replaced:
+        # A level given up in the body ("L4-L5 narrowed, L5-S1 used instead") is not today's
+        # wherever else it is named ("Level(s): L4-L5 (scheduled)").
+        chosen = [m for m in chosen if not set(m.levels) <= replaced] or chosen
     entered = [
         m for m in chosen if _at_needle_entry(view, m) and any("-" in lv for lv in m.levels)
     ]
