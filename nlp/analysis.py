@@ -43,9 +43,10 @@ def _facts(view: NoteView, doc_type: str, analysis: NoteAnalysis) -> None:
     """Fill `analysis` with the facts of one procedure-note view."""
     medications = extract_medications(view)
     analysis.procedure = extract_procedure(view, medications)
-    if sites_needing_counts(view):
+    sites = _site_counts(analysis.procedure)
+    if sites["site"] > 1 and sites_needing_counts(view):
         # "1 mL at each level": the session amounts depend on the procedure's levels and sides.
-        medications = extract_medications(view, _site_counts(analysis.procedure))
+        medications = extract_medications(view, sites)
     analysis.medications = medications
     # Unnamed contrast ("dye", "contrast") is recorded in procedure.contrast, not as a drug;
     # contrast named only to say it was not given (or an allergy) is not a medication either.

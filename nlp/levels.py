@@ -110,7 +110,7 @@ _SPOKEN = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 # Dictated levels: "L five S one", "L four five", "C six seven", "L four to L five". The region
 # letter is upper case and alone, so "patient's one" is not a level.
 SPOKEN_LEVEL = compile_gated(
-    rf"(?<![A-Za-z0-9'])([CTLS])\s+({_SPOKEN})\b"
+    rf"([CTLS])(?<![A-Za-z0-9'][CTLS])\s+({_SPOKEN})\b"
     rf"(?:\s*(?:-|to|through|/)?\s*(?:([CTLS])\s+)?({_SPOKEN})\b)?(?!\s*-?\s*weighted)"
 )
 

@@ -15,6 +15,7 @@ from nlp.facts.view import NoteView, Target, cue
 from nlp.models import Dose, Medication
 from nlp.numbers import NUMBER_WORD_PATTERN_GROUPED, WORD_NUMBERS
 from nlp.regex_guard import compile_guarded
+from nlp.regex_prefilter import compile_gated
 
 _EXCLUDED_SECTIONS = frozenset(
     {
@@ -91,7 +92,7 @@ _RIGHT_AFTER_NAME = re.compile(r"[\s,:(-]{0,3}|\s?\([A-Za-z][A-Za-z .-]{0,15}\)[
 # "80 mg in 2 mL of saline": an amount written as "<amount> of <name>" is that name's.
 _OF_NAME = re.compile(r"\s*of\b", re.I)
 # "1 mL at each level", "2 mL per site", "At each level: dexamethasone 5 mg (0.5 mL)".
-_EACH_SITE = re.compile(
+_EACH_SITE = compile_gated(
     r"\b(?:(?:at|to|into|in|through|thru|for|per)\s+each\s+(?:of\s+the\s+)?"
     r"(?:level|site|entry site|skin site|needle|joint|foramen|neural foramen|root|segment|point)s?"
     r"|each\s+(?:level|site|needle|entry site)\s*:|^\W*each\s+(?:level|site|needle)\b"
@@ -304,6 +305,9 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
 def sites_needing_counts(view: NoteView) -> bool:
     """Whether some amount was written per level or per site ("1 mL at each level"), so the
     session total depends on how many levels and sites the procedure had."""
+    folded = view.text.lower()
+    if "each" not in folded and "per " not in folded:
+        return False  # every form of the cue says "each" or "per"
     return bool(_EACH_SITE.search(view.text))
 
 

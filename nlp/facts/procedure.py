@@ -11,6 +11,7 @@ from nlp.facts.view import NoteView, Target, cue
 from nlp.levels import LevelMention
 from nlp.models import Contrast, Evidence, Medication, Procedure
 from nlp.regex_guard import compile_guarded
+from nlp.regex_prefilter import compile_gated
 
 NON_ESI_TYPES = (
     "other",
@@ -322,7 +323,7 @@ _DEVICE_POSITION = re.compile(
     r"(?:(?:top|mid|middle|bottom|superior|inferior)\s+(?:end\s+)?(?:of\s+)?(?:the\s+)?)?$",
     re.I,
 )
-_ABANDONED = re.compile(
+_ABANDONED = compile_gated(
     r"\b(?:attempted|abandoned|aborted|unsuccessful|failed attempt|could not (?:be )?"
     r"(?:access|enter|advanc|reach|complet|pass)\w*|unable to (?:access|enter|advance|reach|"
     r"complete|pass)\w*)\b",
@@ -331,10 +332,20 @@ _ABANDONED = re.compile(
 _ABANDONED_REACH = 150
 
 
+def _mentions_abandonment(view: NoteView) -> bool:
+    """Whether the note speaks of an attempt given up anywhere (read once per note)."""
+    known = view.__dict__.get("_abandonment")
+    if known is None:
+        known = view.__dict__["_abandonment"] = bool(_ABANDONED.search(view.text))
+    return known
+
+
 def _in_abandoned_clause(view: NoteView, start: int, end: int) -> bool:
     """The mention names an attempt given up ("an interlaminar approach at L4-5 was attempted
     ... and abandoned", "(interlaminar L4-5 attempted, abandoned)"): the cue is in its sentence
     within reach, and no bracket or ";" separates the two."""
+    if not _mentions_abandonment(view):
+        return False
     s, e = view.sentence_at(start)
     for match in _ABANDONED.finditer(view.text, max(s, start - _ABANDONED_REACH),
                                      min(e, end + _ABANDONED_REACH)):
@@ -488,7 +499,7 @@ _PREDOMINANT_SIDE = re.compile(
 
 def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
     found: list[tuple[str, int, int]] = []
-    for match in _PREDOMINANT_SIDE.finditer(view.text):
+    for match in _PREDOMINANT_SIDE.finditer(view.text) if ">" in view.text else ():
         # "ILESI L4-5, L>R", "paramedian approach L>R": the needle went in on the worse side.
         start = match.start()
         if not view.is_today(start) or view.in_history_sentence(start):

@@ -453,7 +453,7 @@ class NoteView:
         """Targets with this label, in text order (a new list the caller may change)."""
         return list(self._targets_by_label.get(label, ()))
 
-    @property
+    @cached_property
     def levels(self) -> list[LevelMention]:
         return self.doc._.esi_levels or []
 
