@@ -638,3 +638,14 @@ def test_stimulator_lead_positions_are_not_levels(run):
 )
 def test_a_level_given_up_for_another_is_not_today(run, text):
     assert run(text).procedure.levels == ["L5-S1"]
+
+
+def test_needles_placed_in_the_foramina_are_a_transforaminal_technique(run):
+    text = (
+        "EXAM: CT-guided right T8 and T9 epidural steroid injections\n\n"
+        "TECHNIQUE: Under intermittent CT fluoroscopy, 22-gauge spinal needles were advanced to "
+        "the right T8 and right T9 neural foramina. Dexamethasone 5 mg was injected at each."
+    )
+    found = run(text)
+    assert found.procedure.approach == "transforaminal"
+    assert found.billing.suggested_codes == ["64479", "64480"]

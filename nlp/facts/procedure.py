@@ -273,6 +273,15 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
             if chosen is not None:
                 return chosen.value, [view.target_evidence(chosen, "approach")]
             return "interlaminar", [view.evidence(entry[0], entry[1], "approach.interspace_entry")]
+    # Needles placed in the neural foramina ("advanced to the right T8 and T9 neural
+    # foramina", "subpedicular position") are a transforaminal technique.
+    for match in _FORAMINAL_PLACEMENT.finditer(view.text):
+        if view.section_at(match.start()) in _BODY_SECTIONS and not view.in_history_sentence(
+            match.start()
+        ):
+            return "transforaminal", [
+                view.evidence(match.start(), match.end(), "approach.inferred_foraminal")
+            ]
     # An epidural entered at an interspace by loss of resistance is an interlaminar technique.
     for match in cue("interspace_word").finditer(view.text):
         if view.is_today(match.start()) and not view.in_history_sentence(match.start()):
@@ -318,6 +327,11 @@ def _imaging_report(view: NoteView, char: int) -> bool:
     return bool(cue("imaging_sentence").search(sentence)) and not _NEEDLE_WORK.search(sentence)
 
 
+_FORAMINAL_PLACEMENT = compile_gated(
+    r"\b(?:needles?|tips?)\b[^.;\n]{0,80}?\b(?:neural\s+)?foram(?:en|ina)\b"
+    r"|\bsub-?pedicular\b|\bsafe triangle\b|\bkambin'?s? triangle\b",
+    re.I,
+)
 _DEVICE_POSITION = re.compile(
     r"\b(?:leads?|electrodes?|paddle|array)\b[^.;\n]{0,40}\b(?:to|at|over|of)\s+(?:the\s+)?"
     r"(?:(?:top|mid|middle|bottom|superior|inferior)\s+(?:end\s+)?(?:of\s+)?(?:the\s+)?)?$",
