@@ -642,7 +642,7 @@ def test_a_level_given_up_for_another_is_not_today(run, text):
 
 def test_needles_placed_in_the_foramina_are_a_transforaminal_technique(run):
     text = (
-        "EXAM: CT-guided right T8 and T9 epidural steroid injections\n\n"
+        "PROCEDURE: CT-guided right T8 and T9 epidural steroid injections\n\n"
         "TECHNIQUE: Under intermittent CT fluoroscopy, 22-gauge spinal needles were advanced to "
         "the right T8 and right T9 neural foramina. Dexamethasone 5 mg was injected at each."
     )
