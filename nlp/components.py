@@ -151,7 +151,12 @@ class SentenceScopedConText(ConText):
                 if key not in by_sentence:
                     continue  # no target in this sentence: nothing to modify
                 rule = matcher.rule_map[self.nlp.vocab[match_id].text]
-                modifier = ConTextModifier(rule, start, end, doc, max_scope=self.max_scope)
+                if self.max_scope:
+                    modifier = ConTextModifier(rule, start, end, doc, max_scope=self.max_scope)
+                else:
+                    sentence_end = starts[key + 1] if key + 1 < len(starts) else len(doc)
+                    scope = _sentence_scope(rule, start, end, starts[key], sentence_end)
+                    modifier = ConTextModifier(rule, start, end, doc, *scope)
                 by_sentence[key][1].append(modifier)
             for sentence_targets, modifiers in by_sentence.values():
                 if not modifiers:
@@ -168,6 +173,33 @@ class SentenceScopedConText(ConText):
             self.set_context_attributes(graph.edges)
         doc._.context_graph = graph
         return doc
+
+
+def _sentence_scope(
+    rule: ConTextRule, start: int, end: int, sentence_start: int, sentence_end: int
+) -> tuple[int, int]:
+    """The scope medspaCy's `ConTextModifier` gives a modifier from its sentence
+    (`doc[start].sent`), computed from the splitter's sentence bounds instead of walking the
+    tokens: forward to the sentence end, backward to its start, otherwise both, each limited
+    by the rule's `max_scope`."""
+    limit = rule.max_scope
+    direction = rule.direction.lower()
+    if direction == "forward":
+        scope_end = sentence_end
+        if limit is not None and scope_end - end > limit:
+            scope_end = end + limit
+        return end, scope_end
+    if direction == "backward":
+        scope_start = sentence_start
+        if limit is not None and start - scope_start > limit:
+            scope_start = start - limit
+        return scope_start, start
+    scope_start, scope_end = sentence_start, sentence_end
+    if limit is not None and start - scope_start > limit:
+        scope_start = start - limit
+    if limit is not None and scope_end - end > limit:
+        scope_end = end + limit
+    return scope_start, scope_end
 
 
 @Language.factory("esicheck_context", requires=["doc.spans"])
