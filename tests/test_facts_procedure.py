@@ -649,3 +649,27 @@ def test_needles_placed_in_the_foramina_are_a_transforaminal_technique(run):
     found = run(text)
     assert found.procedure.approach == "transforaminal"
     assert found.billing.suggested_codes == ["64479", "64480"]
+
+
+def test_a_radiology_report_exam_line_and_narrative_name_todays_procedure(run):
+    text = (
+        "EXAM: CT-GUIDED RIGHT L4 SELECTIVE NERVE ROOT BLOCK\nDATE: 08/12/2025\n\n"
+        "CLINICAL HISTORY: Right L4 radiculopathy.\n\n"
+        "PROCEDURE: The patient was placed prone on the CT table. Under intermittent CT "
+        "fluoroscopic guidance, a 22-gauge spinal needle was advanced to the right L4 neural "
+        "foramen. Then 40 mg of triamcinolone acetonide (1 mL) was injected.\n"
+    )
+    found = run(text)
+    assert found.procedure.approach == "transforaminal"
+    assert found.billing.suggested_codes == ["64483"]
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("Procedure: Lumbar ILESI L4-5\nSide: Midline\nNeedle: Tuohy LOR", "midline"),
+        ("Bilat L5 radic + lumbar stenosis.\nProc: L4-5 ILESI midline, LOR", "midline"),
+    ],
+)
+def test_template_side_fields_and_abbreviated_radiculopathy(run, text, side):
+    assert run(text).procedure.laterality == side

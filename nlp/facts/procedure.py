@@ -276,9 +276,8 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
     # Needles placed in the neural foramina ("advanced to the right T8 and T9 neural
     # foramina", "subpedicular position") are a transforaminal technique.
     for match in _FORAMINAL_PLACEMENT.finditer(view.text):
-        if view.section_at(match.start()) in _BODY_SECTIONS and not view.in_history_sentence(
-            match.start()
-        ):
+        section = view.section_at(match.start())
+        if section in _FORAMINAL_SECTIONS and not view.in_history_sentence(match.start()):
             return "transforaminal", [
                 view.evidence(match.start(), match.end(), "approach.inferred_foraminal")
             ]
@@ -327,6 +326,9 @@ def _imaging_report(view: NoteView, char: int) -> bool:
     return bool(cue("imaging_sentence").search(sentence)) and not _NEEDLE_WORK.search(sentence)
 
 
+# Where a needle placed in a foramen is today's technique: the body, or a narrative written
+# under the procedure header ("PROCEDURE: The patient was placed prone ...").
+_FORAMINAL_SECTIONS = _BODY_SECTIONS | {"procedure", None}
 _FORAMINAL_PLACEMENT = compile_gated(
     r"\b(?:needles?|tips?)\b[^.;\n]{0,80}?\b(?:neural\s+)?foram(?:en|ina)\b"
     r"|\bsub-?pedicular\b|\bsafe triangle\b|\bkambin'?s? triangle\b",
@@ -337,6 +339,7 @@ _DEVICE_POSITION = re.compile(
     r"(?:(?:top|mid|middle|bottom|superior|inferior)\s+(?:end\s+)?(?:of\s+)?(?:the\s+)?)?$",
     re.I,
 )
+_SIDE_LABEL = re.compile(r"\b(?:side|laterality)\s*:{1,2}\s*$", re.I)
 _ABANDONED = compile_gated(
     r"\b(?:attempted|abandoned|aborted|unsuccessful|failed attempt|could not (?:be )?"
     r"(?:access|enter|advanc|reach|complet|pass)\w*|unable to (?:access|enter|advance|reach|"
@@ -551,7 +554,9 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
             continue  # "filling defects along the right L5 root": where contrast went
         word = (match.group(1) or match.group(2)).lower().rstrip(".")
         if word == "midline":
-            if not cue("procedure_cue").search(view.sentence_text(start)):
+            line_start, _ = view.line_at(start)
+            labelled = _SIDE_LABEL.search(view.text, line_start, start)  # "Side: Midline"
+            if not labelled and not cue("procedure_cue").search(view.sentence_text(start)):
                 continue
         elif not cue("laterality_anchor").match(after) or not after.strip():
             continue

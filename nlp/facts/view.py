@@ -62,6 +62,12 @@ _PROCEDURE_WORK = re.compile(
     re.I,
 )
 _LINE_WINDOW = 300
+# An injection named as the value of a radiology "EXAM:" field.
+_PROCEDURE_NAMED = re.compile(
+    r"\b(?:inject\w*|block|epidural|esi|tfesi|ilesi|transforaminal|interlaminar|caudal|"
+    r"nerve root)\b",
+    re.I,
+)
 _LABEL_LINE = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9 /()&.'-]{0,40}?[ \t]*:{1,2}(?:[ \t]|$)")
 
 
@@ -179,6 +185,11 @@ class NoteView:
             colon = header.find(":")
             inline = colon >= 0 and header[colon + 1 :].strip(" :\t") != ""
             short_label = colon >= 0 and len(header[:colon].strip(" -*>#\t")) <= 4
+            if inline and category == "exam" and _PROCEDURE_NAMED.search(header, colon + 1):
+                # A radiology report's "EXAM: CT-guided right L4 selective nerve root block"
+                # names today's procedure; it is not a physical examination.
+                bounded.append((start, end, None))
+                continue
             if inline and _next_line_is_label(text, line_end, end):
                 # Template fields ("Indication:: ...\nGuidance:: ...") end with their line.
                 bounded.append((start, line_end, category))
