@@ -295,3 +295,18 @@ def test_dictated_contrast_and_cc_apostrophe(run):
     assert found[("iohexol", "epidural")].volume_ml == 2.0
     assert found[("sodium chloride", "epidural")].volume_ml == 3.0
     assert found[("triamcinolone acetonide", "epidural")].volume_ml is None
+
+
+def test_a_total_after_a_repeated_dose_is_the_session_total(run):
+    found = meds(run, "Midazolam 1 mg IV was given and repeated once (2 mg total).")
+    assert found[("midazolam", "iv")].dose.value == 2.0
+
+
+def test_a_contrast_allergy_protocol_is_not_contrast_given(run):
+    found = meds(
+        run,
+        "Per our contrast allergy protocol, the patient took prednisone 50 mg by mouth. "
+        "Omnipaque 2 mL showed epidural spread.",
+    )
+    assert found[("iohexol", "epidural")].dose is None
+    assert found[("iohexol", "epidural")].volume_ml == 2.0

@@ -55,7 +55,9 @@ _TECHNIQUE_SALINE = re.compile(
 _MIXTURE_TOTAL = re.compile(r"\s*(?:in\s+)?total\s*[:=]", re.I)
 # "1 mL per site (4 mL total)", "2 mL each side (4 mL)": the later volume is the session total.
 _PER_SITE = re.compile(
-    r"\b(?:per|each|bilateral(?:ly)?|both)\b|(?:\bx|\u00d7)\s*\d\b(?!\s*(?:ml|cc|mg|mcg|%))", re.I
+    r"\b(?:per|each|bilateral(?:ly)?|both|repeat(?:ed)?|twice|again)\b"
+    r"|(?:\bx|\u00d7)\s*\d\b(?!\s*(?:ml|cc|mg|mcg|%))",
+    re.I,
 )
 # Conservative-care history: an oral course or a drug the patient tried or takes.
 _ORAL_COURSE_AFTER = re.compile(
@@ -103,6 +105,10 @@ _EACH_SITE = compile_gated(
 # "1.5 mL of this mixture at each level": a share of a prepared mixture, not of each drug.
 _MIXTURE_SHARE = re.compile(
     r"\b(?:mixture|solution|of this|of the (?:injectate|combination))\b", re.I
+)
+_CONTRAST_AS_CONDITION = re.compile(
+    r"[\s-]*(?:dye\s+)?(?:allerg\w*|reactions?|protocol|premedicat\w*|sensitivity|intoleran\w*)",
+    re.I,
 )
 _TOTAL_CUE = compile_guarded(r"\btotals?\b|=", re.I)
 # "total" later in the name's own clause: "dexamethasone 10 mg, 1 mL total".
@@ -191,6 +197,8 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             continue
         if view.in_unchecked_option(t.start):
             continue  # "Steroid: [ ] Depo-Medrol [X] Dexamethasone": an option not chosen
+        if t.role == "contrast" and _CONTRAST_AS_CONDITION.match(view.text, t.end):
+            continue  # "per our contrast allergy protocol": the allergy, not a contrast given
         if t.literal in (
             "ns",
             "dex",
