@@ -673,3 +673,17 @@ def test_a_radiology_report_exam_line_and_narrative_name_todays_procedure(run):
 )
 def test_template_side_fields_and_abbreviated_radiculopathy(run, text, side):
     assert run(text).procedure.laterality == side
+
+
+def test_a_session_with_medial_branch_blocks_bills_only_the_epidural_levels(run):
+    text = (
+        "Procedures:\n(1) Bilateral L4-L5 and L5-S1 facet medial branch blocks (bilateral L3 and "
+        "L4 medial branches and L5 dorsal rami), diagnostic, under fluoroscopy.\n"
+        "(2) Left L5 transforaminal epidural steroid injection under fluoroscopy.\n"
+        "Technique: Medial branch blocks: 22-gauge needles at L3, L4 and the sacral ala "
+        "bilaterally, 0.5 mL 0.5% bupivacaine each.\nTransforaminal: Left L5 foramen, 22-gauge "
+        "needle subpedicular. Dexamethasone 10 mg injected.\n"
+    )
+    found = run(text)
+    assert (found.procedure.levels, found.procedure.laterality) == (["L5"], "left")
+    assert found.billing.suggested_codes == ["64483"]

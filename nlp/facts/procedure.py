@@ -431,6 +431,10 @@ def levels(
     by one vertebra ("L5", "L3 and L4 medial branches"), so single levels win there; other
     approaches enter an interspace ("L4-L5")."""
     chosen = [m for m in view.levels if _level_is_procedural(view, m)]
+    if kind == "epidural_steroid_injection":
+        # A session that also had facet or medial branch blocks: their levels are not the
+        # epidural's ("(1) L4-L5 and L5-S1 medial branch blocks (2) Left L5 TFESI").
+        chosen = [m for m in chosen if not _other_procedure_sentence(view, m.start)] or chosen
     replaced = {
         level
         for m in view.levels
@@ -514,7 +518,16 @@ _PREDOMINANT_SIDE = re.compile(
 )
 
 
-def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
+def _other_procedure_sentence(view: NoteView, char: int) -> bool:
+    """The sentence (or list item) describes a non-epidural procedure: it names a facet,
+    medial branch, SI joint ... and no epidural word."""
+    sentence = view.sentence_text(char)
+    return bool(cue("other_procedure").search(sentence)) and not cue("epidural_word").search(
+        sentence
+    )
+
+
+def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, list[Evidence]]:
     found: list[tuple[str, int, int]] = []
     for match in _PREDOMINANT_SIDE.finditer(view.text) if ">" in view.text else ():
         # "ILESI L4-5, L>R", "paramedian approach L>R": the needle went in on the worse side.
@@ -576,6 +589,8 @@ def laterality(view: NoteView) -> tuple[str | None, list[Evidence]]:
         }.get(word, word)
         found.append((value, start, match.end()))
     found.sort(key=lambda item: item[1])
+    if kind == "epidural_steroid_injection":
+        found = [i for i in found if not _other_procedure_sentence(view, i[1])] or found
     completed = [item for item in found if not _in_abandoned_clause(view, item[1], item[2])]
     found = completed or found  # the side of an attempt given up for another approach
     if not found:
@@ -763,7 +778,7 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
         level_names, evidence["levels"] = [], []  # joint or muscle injections have no level
     region_value, ev = region(view, level_names, approach_value, kind)
     evidence["region"] = ev or evidence["levels"][:1]
-    side, ev = laterality(view)
+    side, ev = laterality(view, kind)
     evidence["laterality"] = ev
     guide, ev = guidance(view)
     evidence["guidance"] = ev
