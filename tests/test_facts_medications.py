@@ -310,3 +310,22 @@ def test_a_contrast_allergy_protocol_is_not_contrast_given(run):
     )
     assert found[("iohexol", "epidural")].dose is None
     assert found[("iohexol", "epidural")].volume_ml == 2.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "volume"),
+    [
+        (
+            "An assistant drew 20 mL of autologous blood from the left antecubital vein, and 17 "
+            "mL was injected slowly until the patient reported back pressure.",
+            17.0,
+        ),
+        (
+            "20 mL of autologous blood was drawn by a second operator and injected slowly "
+            "through the Tuohy needle.",
+            20.0,
+        ),
+    ],
+)
+def test_blood_drawn_and_blood_injected(run, sentence, volume):
+    assert meds(run, sentence)[("autologous blood", "epidural")].volume_ml == volume

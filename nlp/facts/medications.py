@@ -110,6 +110,20 @@ _CONTRAST_AS_CONDITION = re.compile(
     r"[\s-]*(?:dye\s+)?(?:allerg\w*|reactions?|protocol|premedicat\w*|sensitivity|intoleran\w*)",
     re.I,
 )
+# Amounts drawn or prepared, not given: "drew 20 mL of autologous blood", "20 mL ... drawn".
+_DRAWN_BEFORE = re.compile(
+    r"\b(?:drew|draws?|withdrew|collected|obtained|aspirated)\b[^.;\d]{0,20}$", re.I
+)
+_DRAWN_AFTER = re.compile(
+    r"\s*(?:of\s+)?(?:autologous\s+)?(?:venous\s+)?(?:blood\s+)?(?:was\s+|were\s+)?"
+    r"(?:drawn|withdrawn|collected|obtained)\b",
+    re.I,
+)
+# "18 mL injected", "17 mL was injected slowly": the amount given of the substance named before.
+_INJECTED_AFTER = re.compile(
+    r"\s*(?:was\s+|were\s+)?(?:then\s+)?(?:slowly\s+)?(?:injected|instilled|administered)\b",
+    re.I,
+)
 _TOTAL_CUE = compile_guarded(r"\btotals?\b|=", re.I)
 # "total" later in the name's own clause: "dexamethasone 10 mg, 1 mL total".
 _TOTAL_LATER_IN_CLAUSE = re.compile(r"[^;()\n.]{0,30}?\btotals?\b", re.I)
@@ -265,10 +279,15 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
     for (s_start, s_end), members in by_sentence.items():
         text = view.text[s_start:s_end]
         previous: tuple[int, int] | None = None  # (end, owner) of the last amount read
+        drawn_owners: set[int] = set()  # drugs whose amount so far is what was drawn up
         for match in QUANTITY.finditer(text):
             q_start, q_end = s_start + match.start(), s_start + match.end()
             if _MIXTURE_TOTAL.match(view.text, q_end):
                 continue  # "10 mL total: 80 mg X (2 mL) + 8 mL NS" totals the mixture
+            drawn = bool(
+                _DRAWN_BEFORE.search(view.text, max(s_start, q_start - 30), q_start)
+                or _DRAWN_AFTER.match(view.text, q_end)
+            )
             if (
                 previous is not None
                 and _CHAINED.fullmatch(view.text, previous[0], q_start)
@@ -277,6 +296,19 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
                 owner: int | None = previous[1]
             else:
                 owner = _owner(view, drugs, members, q_start, q_end)
+            if owner is None and _INJECTED_AFTER.match(view.text, q_end):
+                # "...blood drawn by a second operator; 18 mL injected slowly": the amount
+                # injected of the substance just named.
+                before = [i for i in members if drugs[i].end <= q_start]
+                owner = before[-1] if before else None
+            if owner is not None and owner in drawn_owners and _INJECTED_AFTER.match(
+                view.text, q_end
+            ):
+                # "drew 20 mL of autologous blood ...; 18 mL injected": what was injected
+                amounts[owner].forget(_unit(match.group(2)))
+                drawn_owners.discard(owner)
+            if owner is not None and drawn:
+                drawn_owners.add(owner)  # kept unless a later amount says what was injected
             if owner is None:
                 previous = None
                 continue
