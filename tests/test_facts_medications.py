@@ -329,3 +329,10 @@ def test_a_contrast_allergy_protocol_is_not_contrast_given(run):
 )
 def test_blood_drawn_and_blood_injected(run, sentence, volume):
     assert meds(run, sentence)[("autologous blood", "epidural")].volume_ml == volume
+
+
+def test_nacl_and_spelled_percent(run):
+    found = meds(run, "Injected 2 cc of 0.25 percent bupivacaine and Depo-Medrol 80 mg with 1 mL "
+                 "0.9% NaCl.")
+    assert found[("bupivacaine", "epidural")].volume_ml == 2.0
+    assert found[("sodium chloride", "epidural")].volume_ml == 1.0

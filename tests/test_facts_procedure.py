@@ -687,3 +687,16 @@ def test_a_session_with_medial_branch_blocks_bills_only_the_epidural_levels(run)
     found = run(text)
     assert (found.procedure.levels, found.procedure.laterality) == (["L5"], "left")
     assert found.billing.suggested_codes == ["64483"]
+
+
+def test_an_approach_performed_instead_of_the_titled_one_wins(run):
+    text = (
+        "PROCEDURE: Lumbar interlaminar epidural steroid injection (CPT 62323)\n\n"
+        "INDICATIONS: Left L5 radiculopathy from foraminal stenosis.\n\nThe order was for an "
+        "interlaminar injection. After review of the MRI, a targeted left L5 transforaminal "
+        "approach was performed instead.\n\nTECHNIQUE: 22-gauge needle to the left L5 "
+        "subpedicular region under fluoroscopy. Dexamethasone 10 mg injected.\n"
+    )
+    found = run(text)
+    assert found.procedure.approach == "transforaminal"
+    assert found.billing.suggested_codes == ["64483"] and not found.billing.supports_62323

@@ -42,7 +42,7 @@ FRACTION = re.compile(
 )
 _GLUE = re.compile(
     r"^(?:[\s,]*(?:of|\(|\)|preservative[- ]free|pf|mpf|plain|sterile|with|w/|"
-    r"\d+(?:\.\d+)?\s*%))*[\s,]*$",
+    r"\d+(?:\.\d+)?\s*(?:%|percent)))*[\s,]*$",
     re.I,
 )
 

@@ -258,6 +258,18 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
     completed = [t for t in mentions if not _in_abandoned_clause(view, t.start, t.end)]
     if any(t.section in _BODY_SECTIONS for t in completed):
         mentions = completed  # an approach tried and given up before another is not the one
+    chosen_instead = [
+        t
+        for t in view.targets_of("APPROACH")
+        if t.asserted
+        and t.section not in ("plan", "history")
+        and not view.in_history_sentence(t.start)
+        and _INSTEAD_AFTER.match(view.text, t.end)
+    ]
+    if chosen_instead:
+        # "a targeted left L5 transforaminal approach was performed instead": the body says
+        # the planned approach was changed, whatever the title names.
+        return chosen_instead[0].value, [view.target_evidence(chosen_instead[0], "approach")]
     body = [t for t in mentions if t.section in _BODY_SECTIONS]
     pool = body or mentions
     entry = _interspace_entry(view) if body else None
@@ -337,6 +349,11 @@ _FORAMINAL_PLACEMENT = compile_gated(
 _DEVICE_POSITION = re.compile(
     r"\b(?:leads?|electrodes?|paddle|array)\b[^.;\n]{0,40}\b(?:to|at|over|of)\s+(?:the\s+)?"
     r"(?:(?:top|mid|middle|bottom|superior|inferior)\s+(?:end\s+)?(?:of\s+)?(?:the\s+)?)?$",
+    re.I,
+)
+_INSTEAD_AFTER = re.compile(
+    r"(?:\s+(?:approach|injection|technique|route|esi))?[^.;\n]{0,40}?\b(?:was|were)\s+"
+    r"(?:performed|done|used|chosen|selected|carried out)\s+instead\b",
     re.I,
 )
 _SIDE_LABEL = re.compile(r"\b(?:side|laterality)\s*:{1,2}\s*$", re.I)
