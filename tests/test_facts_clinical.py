@@ -159,6 +159,13 @@ def test_prior_injection_response(run):
         ("HPI: Repeat L4-5 interlaminar ESI today.", True),
         ("Prior injections:: None - first injection", False),
         ("A right L4 TFESI at another practice in 2024 gave 60% relief for 3 months.", True),
+        # Past-sounding words that describe today's approach or today's plan.
+        ("HISTORY: Because of the prior laminectomy a caudal approach was chosen.", False),
+        ("INDICATION: A caudal route was selected because of the prior posterior surgery.",
+         False),
+        ("INDICATION: A left L5 transforaminal approach was performed instead.", False),
+        ("PLAN: Right L4-5 interlaminar ESI scheduled for 08/13/2025.", False),
+        ("HISTORY: A caudal ESI was chosen in 2023 and gave 50% relief.", True),
     ],
 )
 def test_repeat_injection_is_a_past_injection_not_a_plan_or_a_second_needle(run, body, repeat):
@@ -325,3 +332,10 @@ def test_an_unfilled_conservative_care_field_is_not_documentation(run):
 def test_epidural_fibrosis_on_mri_is_imaging_correlation(run):
     text = "Dx: post-laminectomy syndrome, epidural fibrosis L4 through S1 on MRI w/ gad 11/24.\n"
     assert run(text + "L5-S1 ILESI under fluoroscopy.").imaging_correlation.modality == "MRI"
+
+
+def test_an_impression_after_the_work_that_sums_up_today_is_not_a_prior_injection(run):
+    note = wrap("") + "IMPRESSION: Radiculopathy, status post L4-5 interlaminar ESI.\n"
+    assert not run(note).prior_injection.is_repeat
+    dated = wrap("") + "IMPRESSION: Radiculopathy, status post L4-5 ESI in 2023.\n"
+    assert run(dated).prior_injection.is_repeat

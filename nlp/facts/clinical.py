@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.facts.view import NoteView, cue
+from nlp.facts.view import NoteView, Target, cue
 from nlp.models import (
     Consent,
     ConservativeCare,
@@ -667,6 +667,8 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
         if target.literal in ("epidural", "epidural space", "epidural steroid"):
             continue  # "epidural fibrosis", "epidural space": not an injection by themselves
         sentence = view.sentence_text(target.start)
+        if _names_todays_procedure(view, target, sentence):
+            continue
         if target.historical:
             anchors.append(target)
         elif (
@@ -687,6 +689,26 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
                 anchors.append(target)  # "repeat L5 TFESI", not "a second Tuohy needle right"
     anchors.sort(key=lambda t: t.start)
     return anchors
+
+
+def _names_todays_procedure(view: NoteView, target: Target, sentence: str) -> bool:
+    """A past-sounding ESI mention that is about today's procedure, not an earlier one.
+
+    Three forms: a plan's "scheduled for <date>"; an approach chosen for today ("because of
+    the prior laminectomy a caudal approach was chosen", "a transforaminal approach was
+    performed instead"); and an impression written after the hands-on work that sums it up
+    ("IMPRESSION: ... status post right L4-5 interlaminar ESI"). A sentence that dates the
+    injection or states its response still speaks of an earlier one."""
+    if target.section == "plan":
+        return not re.search(r"\b(?:relief|benefit|improvement|helped)\b", sentence, re.I)
+    if cue("past_event_marker").search(sentence):
+        return False
+    if cue("approach_choice").search(sentence):
+        return True
+    if target.section == "diagnosis" and cue("today_summary").search(sentence):
+        work = view.work_span()
+        return work is not None and target.start > work[1]
+    return False
 
 
 def prior_injection(view: NoteView, document_type: str | None = None) -> PriorInjection:
