@@ -30,6 +30,21 @@ def note(
         ("The C-arm was unavailable today, so a landmark technique was used.", "none"),
         ("Fluoro unavailable, done by palpation.", "none"),
         ("The needle was placed at L4-5 and the drug injected.", None),
+        # Dictation errors for "fluoroscopy".
+        ("Under floral scopy the interspace was identified.", "fluoroscopy"),
+        ("Using floroscopic AP view the needle was advanced.", "fluoroscopy"),
+        # Named without being used: a blank field, a declined or unavailable machine.
+        ("Fluoro time: ____ sec. Landmark technique; needle placed by palpation.", "none"),
+        ("Patient declines travel for a fluoro-guided procedure. Landmark technique used.",
+         "none"),
+        ("C-arm down for service today; pt wishes to proceed with ultrasound guidance.",
+         "ultrasound"),
+        ("Unable to be transported to the fluoroscopy suite, so done at the bedside without "
+         "fluoroscopy.", "none"),
+        ("Alternatives incl. fluoro-guided ESI elsewhere. Blind technique at the bedside.",
+         "none"),
+        ("Because of body habitus ultrasound guidance was used rather than fluoroscopy.",
+         "ultrasound"),
     ],
 )
 def test_guidance(run, body, expected):

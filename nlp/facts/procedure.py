@@ -630,6 +630,31 @@ def _guidance_field(view: NoteView, target: Target) -> bool:
     return not cue("imaging_sentence").search(view.sentence_text(target.start))
 
 
+def _guidance_not_used_today(view: NoteView, target: Target) -> bool:
+    """A modality named without being used: an unfilled field ("Fluoro time: ____ sec"), an
+    alternative or declined option ("declines travel for a fluoro-guided procedure"), a
+    machine that was unavailable ("C-arm down for service today"), or the modality passed
+    over ("... with ultrasound rather than fluoroscopy"). The cue must sit next to the
+    mention on its line: another modality in the same sentence may well have been used."""
+    line_start, line_end = view.line_at(target.start)
+    after = view.text[target.end : min(line_end, target.end + 30)]
+    if re.match(r"[^:\n]{0,15}:\s*(?:_{2,}|\*{3}|\[\s*\]|\{blank\})", after):
+        return True
+    unavailable = cue("guidance_unavailable")
+    before = view.text[max(line_start, target.start - 45) : target.start]
+    if unavailable.search(before):
+        return True
+    return bool(_MACHINE_DOWN.match(view.text, target.end, line_end))
+
+
+# After the modality's name: "C-arm down for service", "fluoro unavailable", "is not available".
+_MACHINE_DOWN = re.compile(
+    r"[\s-]*(?:(?:machine|unit|suite)\s+)?(?:(?:is|was|were)\s+)?(?:currently\s+)?"
+    r"(?:not available|unavailable|down\b|out of (?:service|order)|broken)",
+    re.I,
+)
+
+
 def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
     mentions = [
         t
@@ -641,7 +666,10 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
     positive = [
         t
         for t in mentions
-        if not t.negated and t.value != "none" and not view.in_history_sentence(t.start)
+        if not t.negated
+        and t.value != "none"
+        and not view.in_history_sentence(t.start)
+        and not _guidance_not_used_today(view, t)
     ]
     denied = [
         t
