@@ -715,3 +715,22 @@ def test_an_approach_performed_instead_of_the_titled_one_wins(run):
     found = run(text)
     assert found.procedure.approach == "transforaminal"
     assert found.billing.suggested_codes == ["64483"] and not found.billing.supports_62323
+
+
+@pytest.mark.parametrize(
+    "anatomy",
+    [
+        "MRI 08/17/2025: large left L4-5 disc extrusion with caudal migration.",
+        "MRI: L4-5 extrusion migrating caudally behind the L5 body.",
+        "CT: Schmorl node at the caudal endplate of L4.",
+        "Fluoro: 10 degrees of caudal tilt for the endplates.",
+    ],
+)
+def test_caudal_as_anatomy_or_a_c_arm_direction_is_not_the_caudal_approach(run, anatomy):
+    text = (
+        f"{anatomy}\nPROCEDURE: Lumbar epidural steroid injection at L4-5 under fluoroscopy.\n"
+        "DESCRIPTION: An 18 G Tuohy needle reached the L4-5 epidural space by loss of "
+        "resistance. Depo-Medrol 80 mg injected.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.approach, procedure.region) == ("interlaminar", "lumbar")

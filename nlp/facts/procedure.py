@@ -236,13 +236,18 @@ def _stated_other_procedure(view: NoteView) -> list[Target]:
 
 def _imaging_direction(view: NoteView, target: Target) -> bool:
     """'caudal tilt', 'cephalocaudal angulation': a C-arm direction, not the caudal approach;
-    'showed caudal epidural spread': the direction contrast flowed."""
+    'showed caudal epidural spread': the direction contrast flowed; 'extrusion with caudal
+    migration', 'caudal endplate', 'caudal to the pedicle': anatomy, not a route."""
     if target.value != "caudal":
         return False
     after = view.text[target.end : target.end + 30]
-    before = view.text[max(0, target.start - 12) : target.start]
+    before = view.text[max(0, target.start - 24) : target.start]
     return bool(
         re.match(r"[\s-]*(?:tilt|angul|angle|direction|view|projection)", after, re.I)
+        or re.match(r"[\s-]*(?:migrat|displac|sequest|extru|extend|aspect|end\s?plate|portion|"
+                    r"margin|edge|half|pole|to\b)", after, re.I)
+        or re.search(r"\b(?:migrat\w*|extend\w*|extension|displac\w*|angled|tilted)\s+$",
+                     before, re.I)
         or re.match(r"[\s-]*(?:and\s+cephalad\s+)?(?:epidural\s+)?(?:spread|flow|extension)\b",
                     after, re.I)
         or re.search(r"(?:cranio|cephalo|cephalad[\s-]?(?:and\s+)?)$", before, re.I)
