@@ -734,3 +734,65 @@ def test_caudal_as_anatomy_or_a_c_arm_direction_is_not_the_caudal_approach(run, 
     )
     procedure = run(text).procedure
     assert (procedure.approach, procedure.region) == ("interlaminar", "lumbar")
+
+
+@pytest.mark.parametrize(
+    ("text", "levels"),
+    [
+        # An exam or imaging remark without a procedure word is not a level when the title
+        # and the technique name one.
+        ("OBJECTIVE\nBP 146/84, HR 68. Mild tenderness L4-S1 paraspinals.\n\n"
+         "PROCEDURE: L3-4 interlaminar ESI.\n"
+         "DESCRIPTION: Under AP fluoroscopy the L3-4 interlaminar space was identified. "
+         "Depo-Medrol 80 mg.\n",
+         ["L3-L4"]),
+        ("Spine clinic note\nMRI lumbar (09/2024): left L5-S1 extrusion. L4-5 normal.\n\n"
+         "PROCEDURE: Left L5-S1 interlaminar ESI.\n"
+         "DESCRIPTION: Using fluoroscopy, the L5-S1 interlaminar space was marked. "
+         "Depo-Medrol 80 mg.\n",
+         ["L5-S1"]),
+        # A "Level(s):" field that disagrees with the needle entry in the body.
+        ("Procedure Type: Lumbar interlaminar ESI\nLevel(s): L4-L5\nDESCRIPTION: Under AP "
+         "fluoroscopy the L5-S1 interlaminar space was identified; Tuohy needle, loss of "
+         "resistance at L5-S1. Depo-Medrol 80 mg.\n", ["L5-S1"]),
+        # An addendum correcting the level.
+        ("PROCEDURE: Lumbar interlaminar ESI\nLevel: L3-L4\nDESCRIPTION: Tuohy needle, loss of "
+         "resistance at L3-L4. Depo-Medrol 80 mg.\nADDENDUM: The injection level is corrected "
+         "to L4-L5.\n", ["L4-L5"]),
+        # Fusion hardware seen on fluoroscopy, and a level for next time.
+        ("PROCEDURE: Caudal epidural steroid injection.\nDESCRIPTION: Needle through the "
+         "sacral hiatus. Depo-Medrol 80 mg injected.\nFINDINGS: The interbody spacers at "
+         "L4-L5 and L5-S1 were seen on fluoroscopy.\n", []),
+        ("PROCEDURE: Lumbar interlaminar ESI.\nDESCRIPTION: Tuohy needle, loss of resistance "
+         "at L3-L4; wet tap, procedure aborted. It will be rescheduled, and an L4-L5 approach "
+         "will be considered.\n", ["L3-L4"]),
+        # A catheter tip's resting place is not an injected level.
+        ("PROCEDURE: Caudal epidural steroid injection via catheter.\nDESCRIPTION: Needle "
+         "through the sacral hiatus; a catheter was threaded with its tip positioned at the "
+         "inferior endplate of L5. Depo-Medrol 80 mg injected.\n", []),
+    ],
+)
+def test_levels_come_from_what_was_done(run, text, levels):
+    assert sorted(run(text).procedure.levels) == levels
+
+
+def test_a_bilateral_contrast_pattern_is_not_a_bilateral_injection(run):
+    text = (
+        "PROCEDURE: L3-4 interlaminar epidural steroid injection, midline.\n"
+        "DESCRIPTION: Tuohy needle advanced in the midline; loss of resistance at L3-4. "
+        "Omnipaque 1.5 mL showed a bilateral epidural contrast pattern. Depo-Medrol 80 mg.\n"
+    )
+    assert run(text).procedure.laterality == "midline"
+
+
+def test_fields_under_a_procedure_type_header_describe_today(run):
+    text = (
+        "Chief Complaint: Left neck pain radiating to the left thumb.\n\n"
+        "Procedure Type:   Cervical interlaminar epidural steroid injection\n"
+        "Level(s):         C7-T1\nLaterality:       Left paramedian\n"
+        "Guidance:         [x] Fluoro  [ ] CT\n\n"
+        "Indication: C6 radiculopathy.\n\nProcedure: Prone. The C7-T1 interlaminar space was "
+        "identified under AP fluoroscopy; Tuohy needle, LOR to saline. Dexamethasone 10 mg.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.laterality, procedure.levels) == ("left", ["C7-T1"])

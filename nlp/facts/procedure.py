@@ -426,6 +426,10 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         return False  # "the initial attempt was at L5-S1 ... nothing was injected at L5-S1"
     if _in_abandoned_clause(view, mention.start, mention.end):
         return False  # "an interlaminar approach at L4-5 was attempted ... abandoned"
+    if _HARDWARE.search(sentence) and not _NEEDLE_WORK.search(sentence):
+        return False  # "pedicle screws and interbody spacers at L4-L5 were seen": old surgery
+    if _FUTURE_LEVEL.search(sentence):
+        return False  # "rescheduled ..., at which time an L4-L5 approach will be considered"
     if _PLANNING_IMAGE.search(sentence):
         return False  # "a planning scan of L3 through L5" images levels, it does not inject them
     if _CONTRAST_SPREAD.search(sentence):
@@ -437,13 +441,52 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
     before = view.text[s_start : mention.start]
     if "catheter" in sentence.lower() and cue("catheter_tip").search(before):
         return False
-    if re.search(r"\btip\b[^.;]{0,25}$", before, re.I):
+    tip = _CATHETER_TIP_BEFORE if "catheter" in sentence.lower() else _TIP_BEFORE
+    if tip.search(before):
         return False  # "needle tip at S3" is a position, not the injected level
     if _replaced_level(view, mention, sentence):
         return False  # "L4-L5 was narrowed, so L5-S1 was used instead", "instead of L4-L5"
     if _DEVICE_POSITION.search(before):
         return False  # "leads steered to T10-T11": a stimulator lead position, not an injection
     return True
+
+
+# "needle tip at S3", "(catheter) with its tip positioned at the inferior endplate of L5".
+_TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,25}$", re.I)
+_CATHETER_TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,50}$", re.I)
+_HARDWARE = re.compile(
+    r"\b(?:pedicle screws?|screws?\s+and\s+rods?|rods?|interbody|cages?|spacers?|hardware|"
+    r"instrumentation|bone graft|arthrodesis)\b",
+    re.I,
+)
+_FUTURE_LEVEL = re.compile(
+    r"\b(?:will|would)\s+(?:then\s+)?be\s+(?:considered|planned|scheduled|attempted|targeted|"
+    r"performed|tried)\b|\breschedul\w*|\bnext (?:time|session|visit|injection)\b",
+    re.I,
+)
+_CORRECTED_TO = re.compile(
+    r"\b(?:corrected|amended|changed|revised)\s+to\s+(?:read\s+)?(?:the\s+)?$"
+    r"|\bshould\s+(?:read|be|have\s+read)\s+(?:as\s+)?(?:the\s+)?$",
+    re.I,
+)
+# A template field naming the levels: "Level(s): L4-L5", "Levels injected - L5-S1".
+_LEVEL_FIELD = re.compile(r"[ \t]*(?:levels?(?:\s*\(s\))?|site|target)[\w ]{0,12}[:\-]", re.I)
+
+
+def _names_the_plan(view: NoteView, mention: LevelMention) -> bool:
+    """The level is in the title or a levels field: what was scheduled, which the body's
+    account of the needle entry overrides when the two disagree."""
+    line_start, _ = view.line_at(mention.start)
+    return _title_zone_char(view, mention.start) or bool(
+        _LEVEL_FIELD.match(view.text, line_start)
+    )
+
+
+def _says_what_was_done(view: NoteView, mention: LevelMention) -> bool:
+    """The level sits in the title, a levels field, or a sentence about the procedure."""
+    if _names_the_plan(view, mention):
+        return True
+    return bool(cue("procedure_cue").search(view.sentence_text(mention.start)))
 
 
 def levels(
@@ -453,6 +496,15 @@ def levels(
     by one vertebra ("L5", "L3 and L4 medial branches"), so single levels win there; other
     approaches enter an interspace ("L4-L5")."""
     chosen = [m for m in view.levels if _level_is_procedural(view, m)]
+    corrected = [m for m in chosen if _CORRECTED_TO.search(view.text, max(0, m.start - 40),
+                                                           m.start)]
+    if corrected:
+        # An addendum: "The injection level is corrected to L4-L5" replaces what was written.
+        chosen = corrected
+    if any(_says_what_was_done(view, m) for m in chosen):
+        # Where the title or the technique names levels, a level in a sentence about neither
+        # ("Mild tenderness L4-S1 paraspinals", "L4-5 normal.") is an exam or imaging note.
+        chosen = [m for m in chosen if _says_what_was_done(view, m)]
     if kind == "epidural_steroid_injection":
         # A session that also had facet or medial branch blocks: their levels are not the
         # epidural's ("(1) L4-L5 and L5-S1 medial branch blocks (2) Left L5 TFESI").
@@ -470,10 +522,10 @@ def levels(
     entered = [
         m for m in chosen if _at_needle_entry(view, m) and any("-" in lv for lv in m.levels)
     ]
-    if entered and any(m not in entered and _title_zone_char(view, m.start) for m in chosen):
-        # The body says where the needle went ("Tuohy ... LOR at L5-S1") and the title named
-        # another level: what was done wins.
-        chosen = entered + [m for m in chosen if not _title_zone_char(view, m.start)
+    if entered and any(m not in entered and _names_the_plan(view, m) for m in chosen):
+        # The body says where the needle went ("Tuohy ... LOR at L5-S1") and the title or a
+        # "Level(s):" field named another level: what was done wins.
+        chosen = entered + [m for m in chosen if not _names_the_plan(view, m)
                             and any(lv in e.levels for e in entered for lv in m.levels)]
     interspaces = [m for m in chosen if any("-" in lv for lv in m.levels)]
     singles = [m for m in chosen if not any("-" in lv for lv in m.levels)]
