@@ -796,3 +796,24 @@ def test_fields_under_a_procedure_type_header_describe_today(run):
     )
     procedure = run(text).procedure
     assert (procedure.laterality, procedure.levels) == ("left", ["C7-T1"])
+
+
+def test_a_copied_forward_esi_title_over_a_facet_technique_is_a_facet_injection(run):
+    text = (
+        "PROCEDURE NOTE\nProcedure: Lumbar interlaminar epidural steroid injection L4-5 (62323)\n"
+        "Indication: Axial low back pain, facet arthropathy.\n"
+        "Technique: Prone. Under fluoroscopy, oblique views opened each facet joint. A 22G "
+        "spinal needle entered the bilateral L4-5 and L5-S1 facet joints. Triamcinolone 10 mg "
+        "per joint injected.\n"
+    )
+    analysis = run(text)
+    assert (analysis.procedure.procedure_type, analysis.billing.supports_62323) == ("facet", False)
+
+
+def test_an_esi_whose_technique_names_the_facet_as_a_landmark_stays_an_esi(run):
+    text = (
+        "Procedure: Lumbar interlaminar epidural steroid injection L4-5\n"
+        "Technique: The Tuohy needle was walked medial to the L4-5 facet joint; loss of "
+        "resistance. Depo-Medrol 80 mg injected.\n"
+    )
+    assert run(text).procedure.procedure_type == "epidural_steroid_injection"

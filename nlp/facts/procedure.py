@@ -195,6 +195,11 @@ def procedure_type(
         if epidurogram:
             return "epidurogram", [view.target_evidence(epidurogram[0], "proc_type")]
         return None, []
+    body_others = [t for t in mentions if t.value in NON_ESI_TYPES and t.section in _BODY_SECTIONS]
+    if body_others and not _body_speaks_of_epidural(view):
+        # A copied-forward ESI title over a technique that injected facet joints: the body
+        # says what was done.
+        return body_others[0].value, [view.target_evidence(body_others[0], "proc_type.body")]
     evidence = [view.target_evidence((esi or approach_today)[0], "proc_type")]
     drugs = [m for m in medications if m.route == "epidural" and m.role not in ("contrast",)]
     if not drugs and any(t.value == "epidurogram" for t in mentions):
@@ -209,6 +214,22 @@ def procedure_type(
             )
             return ("epidurogram" if contrast_given else "other"), [stopped]
     return "epidural_steroid_injection", evidence
+
+
+_EPIDURAL_WORK = re.compile(
+    r"\b(?:epidural|foram\w*|tuohy|loss of resist[ae]nce|lor|interlaminar|caudal|hiatus|"
+    r"esi|snrb|nerve root)\b",
+    re.I,
+)
+
+
+def _body_speaks_of_epidural(view: NoteView) -> bool:
+    """The technique sections name the epidural space or a route into it."""
+    for category in _BODY_SECTIONS:
+        for start, end in view.section_body(category):
+            if _EPIDURAL_WORK.search(view.text, start, end):
+                return True
+    return False
 
 
 def _stopped_before_injecting(view: NoteView) -> Evidence | None:
