@@ -817,3 +817,16 @@ def test_an_esi_whose_technique_names_the_facet_as_a_landmark_stays_an_esi(run):
         "resistance. Depo-Medrol 80 mg injected.\n"
     )
     assert run(text).procedure.procedure_type == "epidural_steroid_injection"
+
+
+def test_neither_contrast_agent_given_under_a_contrast_label(run):
+    text = (
+        "PROCEDURE: CT-guided interlaminar epidural steroid injection at L4-5.\n"
+        "CONTRAST: Given the eGFR of 22, neither iodinated nor gadolinium-based contrast was "
+        "administered. Needle position was confirmed on CT.\n"
+        "DESCRIPTION: Tuohy needle, loss of resistance at L4-5. Dexamethasone 10 mg injected.\n"
+    )
+    analysis = run(text)
+    assert (analysis.procedure.contrast.status, analysis.procedure.contrast.reason) == (
+        "contraindicated", "renal")
+    assert [m.name for m in analysis.medications if m.role == "contrast"] == []

@@ -790,8 +790,10 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
             continue
         if _BLANK_VALUE.match(view.text, match.end()):
             continue  # "Contrast: ___": an unfilled template field says nothing
-        negations = cue("contrast_negation_phrase").finditer(view.text, s, e)
-        if any(n.start() <= start < n.end() for n in negations):
+        negations = list(cue("contrast_negation_phrase").finditer(view.text, s, e))
+        if any(n.start() <= start < n.end() for n in negations) or (
+            negations and _field_label(view, match)
+        ):  # "CONTRAST: Given the eGFR of 22, neither ... nor ... contrast was administered"
             if section != "consent":
                 not_used.append((s, e))
             continue
@@ -816,6 +818,14 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
             return Contrast(status="contraindicated", reason=reason), evidence
         return Contrast(status="not_used"), evidence
     return Contrast(), []
+
+
+def _field_label(view: NoteView, match: re.Match) -> bool:
+    """The mention is a label starting its line ("Contrast: ..."): its value says the rest."""
+    line_start, _ = view.line_at(match.start())
+    return not view.text[line_start : match.start()].strip() and bool(
+        re.match(r"\s*:", view.text[match.end() : match.end() + 3])
+    )
 
 
 def _contrast_reason(view: NoteView, sentences: list[tuple[int, int]]) -> str | None:
