@@ -97,6 +97,11 @@ def test_consent(run, body, documented, form, rba):
         ("DIAGNOSIS: Lumbar spinal stenosis with neurogenic claudication.", {"stenosis"}),
         ("DIAGNOSIS: Low back pain with left L5 radic.", {"radiculopathy"}),
         ("DIAGNOSIS: L4-L5 and L5-S1 disc protrusions\nSide:: Bilateral", {"disc_herniation"}),
+        # Past conditions and findings of an imaging section are not today's diagnoses.
+        ("DIAGNOSIS: Lumbar spinal stenosis. History of T12 compression fracture.",
+         {"stenosis"}),
+        ("IMAGING: MRI with L3-4 stenosis and facet arthropathy.\nDIAGNOSIS: Lumbar spinal "
+         "stenosis.", {"stenosis"}),
     ],
 )
 def test_diagnoses(run, body, categories):

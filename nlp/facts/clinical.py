@@ -355,6 +355,8 @@ def diagnoses(view: NoteView) -> list[Diagnosis]:
             continue  # a consent's "risks including spinal headache" are not diagnoses
         if target.value == "other" and cue("risks").search(view.sentence_text(target.start)):
             continue
+        if target.value == "other" and (target.historical or target.section == "imaging"):
+            continue  # "history of a T12 compression fracture", an IMAGING section's findings
         if target.value == "herpes_zoster" and re.search(
             r"post-?herpetic|\bphn\b|vaccin", view.sentence_text(target.start), re.I
         ):
