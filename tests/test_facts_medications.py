@@ -267,6 +267,8 @@ def _two_level_tf(sentence):
         ),
         # A stated total wins.
         ("Dexamethasone 5 mg at each level (10 mg total).", "dexamethasone", 10.0, None),
+        # Terse "amount/site" notation.
+        ("Skin 1% lido 1ml/site. Isovue 0.5ml/site, neg vasc.", "iopamidol", None, 1.0),
     ],
 )
 def test_amounts_given_at_each_level_are_multiplied_by_the_levels(

@@ -99,6 +99,7 @@ _EACH_SITE = compile_gated(
     r"(?:level|site|entry site|skin site|needle|joint|foramen|neural foramen|root|segment|point)s?"
     r"|each\s+(?:level|site|needle|entry site)\s*:|^\W*each\s+(?:level|site|needle)\b"
     r"|per\s+(?:level|site|needle|joint|foramen|root|segment|point)"
+    r"|(?<=[\dlc])\s*/\s*(?:level|site|needle|joint|foramen|root)\b"
     r"|(?:level|site|needle|joint)s?\s+each\b|each\s+(?:site|level)\b)",
     re.I | re.M,
 )
@@ -346,8 +347,8 @@ def sites_needing_counts(view: NoteView) -> bool:
     """Whether some amount was written per level or per site ("1 mL at each level"), so the
     session total depends on how many levels and sites the procedure had."""
     folded = view.text.lower()
-    if "each" not in folded and "per " not in folded:
-        return False  # every form of the cue says "each" or "per"
+    if "each" not in folded and "per " not in folded and "/" not in folded:
+        return False  # every form of the cue says "each", "per" or "/" ("1 mL/site")
     return bool(_EACH_SITE.search(view.text))
 
 
