@@ -39,6 +39,35 @@ _LOWER_CASE_ABBREVIATIONS = re.compile(
 )
 
 
+# A line ending in a word that cannot end a sentence: "... then 80 mg of" + "Depo-Medrol ...".
+_OPEN_ENDING = re.compile(
+    r"\b(?:of|the|a|an|and|or|with|to|at|in|into|for|by|from|under|over|via|was|were|is|"
+    r"are|then|using|through|on|after|before|as|than|that|which|its|his|her|their)[ \t]*$"
+)
+# A next line that starts a field, a list item or a heading, never a continuation.
+_NEW_ITEM = re.compile(
+    r"[ \t]*(?:[-*\u2022#>]|\d{1,2}[.)]\s|\[|[A-Za-z][\w /()&'-]{0,40}(?::|\.{3,}|[ \t]{2,}))"
+)
+# Dictated paragraphs hard-wrapped by an editor run about this long per line.
+_WRAP_WIDTH = 60
+
+
+def _hard_wrapped(text: str, line_end: int, next_start: int) -> bool:
+    """Whether a line break at `line_end` wraps a paragraph rather than ending a line:
+    the line stops on an open word ("... 80 mg of"), or a long prose line stops mid-phrase
+    and the next line goes on with a number ("... Dexamethasone" + "10 mg (1 mL)") and does
+    not start a field or list item."""
+    if _NEW_ITEM.match(text, next_start):
+        return False
+    line_start = text.rfind("\n", 0, line_end) + 1
+    if _OPEN_ENDING.search(text, max(line_start, line_end - 12), line_end):
+        return True
+    if line_end - line_start < _WRAP_WIDTH:
+        return False
+    last = last_visible_char(text, line_end)
+    return last in ",-" or (last.isalpha() and text[next_start].isdigit())
+
+
 @Language.factory("esicheck_sentences", assigns=["token.is_sent_start"])
 def make_sentence_splitter(nlp: Language, name: str) -> "ClinicalSentenceSplitter":
     return ClinicalSentenceSplitter()
@@ -63,8 +92,8 @@ def boundary_offsets(text: str) -> list[int]:
         blank_line = match.group(1) is not None
         wraps = (
             not blank_line
-            and text[start].islower()
             and last_visible_char(text, match.start()) not in (".", "?", "!", ";", ":", "")
+            and (text[start].islower() or _hard_wrapped(text, match.start(), start))
         )
         if not wraps:
             starts.append(start)

@@ -19,6 +19,24 @@ def sentences(text):
         ("Leg pain x 2 mo. ago she tried PT.", ["Leg pain x 2 mo. ago she tried PT."]),
         ("Seen by Dr. Smith today.", ["Seen by Dr. Smith today."]),
         ("Tolerated well. Pain 2/10.", ["Tolerated well.", "Pain 2/10."]),
+        # A dictated paragraph hard-wrapped by an editor: the line breaks are not sentences.
+        ("demonstrated appropriate epidural spread toward the left without uptake. Then 80 mg of\n"
+         "Depo-Medrol in 2 mL was injected.",
+         ["demonstrated appropriate epidural spread toward the left without uptake.",
+          "Then 80 mg of\nDepo-Medrol in 2 mL was injected."]),
+        ("CT images confirmed the needle tip in the right posterior epidural space. Dexamethasone\n"
+         "10 mg (1 mL) and 1 mL of saline were injected.",
+         ["CT images confirmed the needle tip in the right posterior epidural space.",
+          "Dexamethasone\n10 mg (1 mL) and 1 mL of saline were injected."]),
+        # Template lines stay apart, however long.
+        ("Contrast ........... Isovue-M 200, 1.5 mL - left epidural spread, no vascular\n"
+         "Injectate .......... Methylprednisolone acetate 80 mg (2 mL)",
+         ["Contrast ........... Isovue-M 200, 1.5 mL - left epidural spread, no vascular",
+          "Injectate .......... Methylprednisolone acetate 80 mg (2 mL)"]),
+        ("Level(s): L4-L5\nLaterality: Right", ["Level(s): L4-L5", "Laterality: Right"]),
+        ("Procedure: Lumbar interlaminar epidural steroid injection at the level of\n"
+         "- L4-L5", ["Procedure: Lumbar interlaminar epidural steroid injection at the level of",
+                      "- L4-L5"]),
     ],
 )
 def test_sentence_boundaries(text, expected):
