@@ -215,6 +215,18 @@ def test_template_answers_of_no_complications(run, line):
         ("Other history: L4-L5 lumbar epidurals in 2021, about 50% relief for 6 months.",
          True, 50.0),
         ("HISTORY: His last ESI here was 06/2025 and gave good relief.", True, None),
+        ("HISTORY: Last R L5 TFESI 10/2024 - relief lasted ~10 wks, now back to baseline.",
+         True, None),
+        ("HISTORY: An L4-5 epidural injection in 2020 gave \"no real benefit\".", True, 0.0),
+        # A past injection in a note without headers, and one dated through "Dr. X on <date>".
+        ("Had cervical ESI 2019 for neck/arm pain, did well.", True, None),
+        ("He underwent an L4-L5 interlaminar epidural steroid injection with Dr. Oyelaran on "
+         "09/17/2024 and reported approximately 70% relief.", True, 70.0),
+        ("She had the same injection on 04/08/2025 and reports about 50% relief for 6 weeks.",
+         True, 50.0),
+        # A response in words is not undone by another treatment's "no lasting benefit".
+        ("HISTORY: Had a caudal ESI 11/2024 which helped a lot until March. Was given a Medrol "
+         "Dosepak in February, no lasting benefit.", True, None),
     ],
 )
 def test_prior_response_in_words_plurals_and_qualitative(run, history, documented, relief):

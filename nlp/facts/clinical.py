@@ -679,6 +679,10 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
             or view.in_history_sentence(target.start)
         ) and cue("past_procedure_cue").search(sentence):
             anchors.append(target)  # "A right L4 TFESI in 2024 gave 60% relief"
+        elif cue("prior_esi_sentence").search(sentence) and not re.search(
+            r"\btoday\b", sentence, re.I
+        ):
+            anchors.append(target)  # "Had cervical ESI 2019 ..., did well" in a headerless note
         else:
             line_s, _ = view.line_at(target.start)
             before = view.text[max(line_s, target.start - 45) : target.start]
@@ -735,16 +739,20 @@ def prior_injection(view: NoteView, document_type: str | None = None) -> PriorIn
             evidence.append(
                 view.evidence(s + match.start(), s + match.end(), "prior.relief_percent")
             )
-        elif cue("no_relief").search(window) and relief is None:
-            relief = 0.0
-            documented = True
+        elif relief is None and not documented:
+            # The response nearest the injection: "helped a lot until March. ... Medrol
+            # Dosepak, no lasting benefit" is a good response to the injection.
             nr = cue("no_relief").search(window)
-            evidence.append(view.evidence(s + nr.start(), s + nr.end(), "prior.no_relief"))
-        elif not documented and (qualitative := cue("relief_qualitative").search(window)):
-            documented = True  # "gave good relief": a response, though not a number
-            evidence.append(
-                view.evidence(s + qualitative.start(), s + qualitative.end(), "prior.relief")
-            )
+            qualitative = cue("relief_qualitative").search(window)
+            if nr and (qualitative is None or nr.start() < qualitative.start()):
+                relief = 0.0
+                documented = True
+                evidence.append(view.evidence(s + nr.start(), s + nr.end(), "prior.no_relief"))
+            elif qualitative:
+                documented = True  # "gave good relief": a response, though not a number
+                evidence.append(
+                    view.evidence(s + qualitative.start(), s + qualitative.end(), "prior.relief")
+                )
         if documented and duration is None:
             dur_text = window[match.start() :] if match else window
             found = _weeks(dur_text[:160])
