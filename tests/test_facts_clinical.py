@@ -77,6 +77,18 @@ def test_function_scores(run, body, instrument, value):
          True),
         ("Consent: Pt consented in writing after the discussion.", True, "written", False),
         ("Consent: Informed consent obtained. Patient signed.", True, "written", False),
+        # Blanks, unticked options and an unsigned form are not consent.
+        ("Consent: {blank}", False, None, False),
+        ("Consent: [ ] verbal  [ ] written   Risks discussed: [ ]", False, None, False),
+        ("Consent: [x] verbal  [ ] written", True, "verbal", False),
+        ("PLAN: Procedure cancelled. Consent form reviewed but not signed.", False, None, False),
+        # A "would" later in the sentence is about something else.
+        ("CONSENT: Informed consent was obtained in writing after the risks, benefits and "
+         "alternatives were discussed, including that contrast would not be used.", True,
+         "written", True),
+        ("CONSENT: INFORMED CONSENT OBTAINED. RISKS (INCL INFECTION, BLEEDING, DURAL PUNCTURE, "
+         "SPINAL CORD INJURY, PARALYSIS), BENEFITS AND ALTERNATIVES DISCUSSED. PT SIGNED.", True,
+         "written", True),
     ],
 )
 def test_consent(run, body, documented, form, rba):

@@ -108,6 +108,11 @@ def _blank_after(view: NoteView, end: int) -> bool:
     )
 
 
+_UNTICKED_BOX = re.compile(r"\[\s*\]|\u2610")
+_UNTICKED_OPTION = re.compile(r"(?:\[\s*\]|\u2610)\s*[\w-]+")
+_TICKED_BOX = re.compile(r"\[\s*[xX\u2713\u2714*]\s*\]|\u2611|\u2612")
+
+
 def consent(view: NoteView) -> Consent:
     evidence = []
     documented = rba = False
@@ -123,8 +128,11 @@ def consent(view: NoteView) -> Consent:
                 continue
         if cue("consent_negative").search(sentence):
             continue
-        if re.search(r"\b(?:will|to be obtained|plan to|would)\b", sentence, re.I):
-            continue
+        if "[" in line and _UNTICKED_BOX.search(line) and not _TICKED_BOX.search(line):
+            continue  # "Consent: [ ] verbal  [ ] written": no option chosen
+        near = view.text[s : min(e, match.end() + 25)]
+        if re.search(r"\b(?:will|to be obtained|plan to|would)\b", near, re.I):
+            continue  # "consent will be obtained", not "... obtained; contrast would not be used"
         header_only = view.section_at(match.start()) == "consent" and not cue(
             "consent_positive"
         ).search(sentence)
@@ -148,8 +156,9 @@ def consent(view: NoteView) -> Consent:
         if cue("risks").search(window) and cue("benefits_alternatives").search(window):
             rba = True
         if form is None:
-            following = view.text[e : min(len(view.text), line_e + 1, e + 80)]
+            following = view.text[e : min(len(view.text), line_e + 1, e + 300)]
             for text in (sentence, following):
+                text = _UNTICKED_OPTION.sub(" ", text)  # "[x] verbal  [ ] written"
                 if cue("consent_written").search(text):
                     form = "written"
                 elif cue("consent_verbal").search(text):
