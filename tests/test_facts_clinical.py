@@ -46,6 +46,8 @@ def test_pain_scores(run, body, expected):
         ("ODI 44%.", "ODI", 44.0),
         ("Oswestry Disability Index 38.", "ODI", 38.0),
         ("Roland-Morris score 12.", "RMDQ", 12.0),
+        ("Oswestry 19/50.", "ODI", 38.0),
+        ("Oswestry Disability Index recorded at intake today was 46%.", "ODI", 46.0),
     ],
 )
 def test_function_scores(run, body, instrument, value):

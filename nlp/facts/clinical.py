@@ -82,9 +82,11 @@ _PAIN_PATTERNS = [
     ),
 ]
 _ODI = compile_gated(
-    r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b[^\d\n]{0,25}?(\d{1,3}(?:\.\d)?)\s*%?",  # noqa: E501
+    r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)\s*%?",  # noqa: E501
     re.I,
 )
+# The raw Oswestry sum out of 50 ("19/50", "22 out of 50"), reported as a percentage.
+_RAW_OSWESTRY = re.compile(r"\s*(?:/|out of|of)\s*50\b", re.I)
 _RMDQ = compile_gated(
     r"\b(?:roland[- ]morris(?: disability)?(?: questionnaire)?(?: score)?|rmdq|rmq)\b[^\d\n]{0,20}?(\d{1,2})",  # noqa: E501
     re.I,
@@ -339,6 +341,8 @@ def functional_scores(view: NoteView, document_type: str | None = None) -> list[
     ):
         for match in pattern.finditer(view.text):
             value = float(match.group(1))
+            if instrument == "ODI" and _RAW_OSWESTRY.match(view.text, match.end()):
+                value *= 2  # "Oswestry 19/50": the raw sum of ten items, 38 as a percentage
             if value > limit:
                 continue
             out.append(
