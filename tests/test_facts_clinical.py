@@ -370,3 +370,32 @@ def test_an_impression_after_the_work_that_sums_up_today_is_not_a_prior_injectio
     assert not run(note).prior_injection.is_repeat
     dated = wrap("") + "IMPRESSION: Radiculopathy, status post L4-5 ESI in 2023.\n"
     assert run(dated).prior_injection.is_repeat
+
+
+def test_pain_scores_in_a_nursing_flowsheet_table(run):
+    text = wrap("") + (
+        "NURSING FLOWSHEET\nTime  | BP      | HR | SpO2 | Pain (0-10)\n"
+        "09:45 | 142/88  | 80 | 97%  | 7\n10:25 | 136/82  | 74 | 98%  | 3\n"
+        "10:40 | 130/80  | 72 | 98%  | 2\n"
+    )
+    found = sorted((p.timing, p.value) for p in run(text).pain_scores)
+    assert found == [("post", 2.0), ("post", 3.0), ("pre", 7.0)]
+
+
+def test_flowsheet_rows_labelled_pre_and_post(run):
+    text = wrap("") + (
+        "Time              | BP      | Pain (NRS 0-10) | Sedation\n"
+        "------------------|---------|-----------------|---------\n"
+        "09:52 (post)      | 132/78  | 3               | drowsy\n"
+        "09:20 (pre-op)    | 138/82  | 7               | alert\n"
+    )
+    found = sorted((p.timing, p.value) for p in run(text).pain_scores)
+    assert found == [("post", 3.0), ("pre", 7.0)]
+
+
+def test_a_visual_analogue_scale_in_millimetres(run):
+    text = wrap("HISTORY: His VAS pain score today is 65 mm.") + (
+        "POST: No complications. VAS after the procedure\nwas 20 mm.\n"
+    )
+    found = sorted((p.timing, p.value) for p in run(text).pain_scores)
+    assert found == [("post", 2.0), ("pre", 6.5)]

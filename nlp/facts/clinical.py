@@ -48,7 +48,7 @@ _PAIN_PATTERNS = [
             r"\s*(?:score|scale|was|is|of|at|=|:|-|rated|reported|today|now|currently|at rest|"
             r"\(?0\s*(?:-|to)\s*10\)?|[()]|\s)*"
             r"(\d{1,2}(?:\.\d)?)(?!\s*(?:/|out of|mg|ml|%|cc|weeks?|wks?|days?|d\b|months?|mos?\b|"
-            r"years?|yrs?\b|hours?|hrs?\b|min|x\b|times|\.\d|\d|-(?!-*>)|to\s+10))",
+            r"years?|yrs?\b|hours?|hrs?\b|min|x\b|times|\.\d|:\d|\d|-(?!-*>)|to\s+10))",
             re.I,
         ),
     ),
@@ -328,8 +328,96 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                     evidence=[view.evidence(match.start(), match.end(), rule)],
                 )
             )
+    if "|" in view.text:
+        scores += _flowsheet_pain_scores(view, covered)
+    if "mm" in view.text:
+        scores += _millimetre_vas(view, covered, document_type)
     scores.sort(key=lambda p: p.evidence[0].start)
     return scores
+
+
+# A visual analogue scale written in millimetres: "VAS pain score today is 65 mm" = 6.5/10.
+_VAS_MM = re.compile(r"\bvas\b[^\d]{0,40}?(\d{1,3}(?:\.\d)?)\s*mm\b", re.I)
+_ROW_PRE = re.compile(r"\bpre\b|pre-?(?:op|procedure|proc)|admit|arriv|baseline", re.I)
+_ROW_POST = re.compile(r"\bpost|recovery|pacu|discharg|d/c\b|after", re.I)
+_SEPARATOR_ROW = re.compile(r"^[\s|:+=-]+$")
+
+
+def _millimetre_vas(
+    view: NoteView, covered: set[int], document_type: str | None
+) -> list[PainScore]:
+    found = []
+    for match in _VAS_MM.finditer(view.text):
+        value = float(match.group(1)) / 10
+        if match.start(1) in covered or value > 10:
+            continue
+        covered.update(range(match.start(), match.end()))
+        found.append(
+            PainScore(
+                timing=_timing(view, match.start(1), match.end(), document_type),
+                value=value,
+                instrument="VAS",
+                evidence=[view.evidence(match.start(), match.end(), "pain.vas_mm")],
+            )
+        )
+    return found
+
+
+def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]:
+    """Scores in a "Time | BP | HR | Pain (0-10)" flowsheet: one per row of the pain column.
+    A row labelled pre/post (or admit, recovery, discharge) has that timing; otherwise the
+    first row of a flowsheet is taken before the procedure and the later rows after it."""
+    found: list[PainScore] = []
+    text = view.text
+    position = 0
+    lines = text.split("\n")
+    column = None
+    width = 0
+    row_number = 0
+    for line in lines:
+        start = position
+        position += len(line) + 1
+        if line.count("|") < 2:
+            column = None
+            continue
+        cells = line.split("|")
+        if column is None:
+            heads = [i for i, cell in enumerate(cells) if re.search(r"\bpain\b", cell, re.I)]
+            if heads and not any(re.search(r"\d", cells[i].replace("0-10", "")) for i in heads):
+                column, width, row_number = heads[0], len(cells), 0
+            continue
+        if _SEPARATOR_ROW.match(line):
+            continue
+        if len(cells) != width:
+            column = None
+            continue
+        cell = cells[column]
+        value_match = re.fullmatch(r"\s*(\d{1,2}(?:\.\d)?)(?:\s*/\s*10)?\s*", cell)
+        if value_match is None:
+            continue
+        value_start = start + sum(len(c) + 1 for c in cells[:column]) + value_match.start(1)
+        value = float(value_match.group(1))
+        if value > 10 or value_start in covered:
+            continue
+        label = " ".join(cells[:column])
+        if _ROW_POST.search(label):
+            timing = "post"
+        elif _ROW_PRE.search(label):
+            timing = "pre"
+        else:
+            timing = "pre" if row_number == 0 else "post"
+        row_number += 1
+        covered.add(value_start)
+        end = value_start + len(value_match.group(1))
+        found.append(
+            PainScore(
+                timing=timing,
+                value=value,
+                instrument="unspecified",
+                evidence=[view.evidence(value_start, end, "pain.flowsheet")],
+            )
+        )
+    return found
 
 
 def functional_scores(view: NoteView, document_type: str | None = None) -> list[FunctionalScore]:
