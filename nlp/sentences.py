@@ -55,7 +55,7 @@ _WRAP_WIDTH = 60
 def _hard_wrapped(text: str, line_end: int, next_start: int) -> bool:
     """Whether a line break at `line_end` wraps a paragraph rather than ending a line:
     the line stops on an open word ("... 80 mg of"), or a long prose line stops mid-phrase
-    and the next line goes on with a number ("... Dexamethasone" + "10 mg (1 mL)") and does
+    and the next line goes on with a number ("... Kenalog-40" + "40 mg/mL x 2 mL") and does
     not start a field or list item."""
     if _NEW_ITEM.match(text, next_start):
         return False
@@ -65,7 +65,7 @@ def _hard_wrapped(text: str, line_end: int, next_start: int) -> bool:
     if line_end - line_start < _WRAP_WIDTH:
         return False
     last = last_visible_char(text, line_end)
-    return last in ",-" or (last.isalpha() and text[next_start].isdigit())
+    return last in ",-" or (last.isalnum() and text[next_start].isdigit())
 
 
 @Language.factory("esicheck_sentences", assigns=["token.is_sent_start"])
@@ -82,6 +82,29 @@ def last_visible_char(text: str, end: int) -> str:
     return text[i] if i >= 0 else ""
 
 
+def _wraps(text: str, match: re.Match) -> bool:
+    """Whether the line break matched by `_LINE_START` continues the sentence."""
+    start = match.end()
+    return (
+        match.group(1) is None  # not a blank line
+        and last_visible_char(text, match.start()) not in (".", "?", "!", ";", ":", "")
+        and (text[start].islower() or _hard_wrapped(text, match.start(), start))
+    )
+
+
+def wrapped_line_breaks(text: str) -> list[int]:
+    """Offsets of single line breaks between two words that wrap a sentence ("physical\n
+    therapy"): the tokenizer reads them as spaces so phrases split by a wrap still match."""
+    found = []
+    for match in _LINE_START.finditer(text):
+        i = match.start()
+        if match.end() != i + 1 or i == 0 or text[i - 1].isspace() or text[i - 1] == "-":
+            continue  # only a bare "\n" between two words ("radiculop-\nathy" stays split)
+        if match.end() < len(text) and _wraps(text, match):
+            found.append(i)
+    return found
+
+
 def boundary_offsets(text: str) -> list[int]:
     """Character offsets where sentences start."""
     starts = [0]
@@ -89,13 +112,7 @@ def boundary_offsets(text: str) -> list[int]:
         start = match.end()
         if start >= len(text):
             continue
-        blank_line = match.group(1) is not None
-        wraps = (
-            not blank_line
-            and last_visible_char(text, match.start()) not in (".", "?", "!", ";", ":", "")
-            and (text[start].islower() or _hard_wrapped(text, match.start(), start))
-        )
-        if not wraps:
+        if not _wraps(text, match):
             starts.append(start)
     for match in _PUNCT_START.finditer(text):
         if text[match.start()] == ";" and not _CAPITAL_START.match(text, match.end()):

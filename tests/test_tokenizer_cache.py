@@ -21,3 +21,25 @@ def test_warmed_tokenizer_matches_a_cold_spacy_tokenizer():
     assert _tokens(warmed(_NOTE)) == expected
     assert _tokens(warmed(_NOTE)) == expected  # second call is served from the cache
     assert _tokens(warmed(_NOTE[40:] + " " + _NOTE)) == _tokens(cold(_NOTE[40:] + " " + _NOTE))
+
+
+def test_a_wrapped_phrase_matches_and_evidence_keeps_the_original_text(run):
+    text = (
+        "PROCEDURE: Lumbar interlaminar ESI at L4-5 under fluoroscopy.\n"
+        "HISTORY: She has completed 10 weeks of formal physical\n"
+        "therapy, meloxicam and gabapentin without adequate relief.\n"
+        "DESCRIPTION: Tuohy needle, loss of resistance at L4-5. Depo-Medrol 80 mg injected.\n"
+    )
+    analysis = run(text)
+    assert analysis.conservative_care.weeks == 10
+    for evidence in analysis.conservative_care.evidence:
+        assert text[evidence.start : evidence.end] == evidence.text
+
+
+def test_unwrapping_keeps_length_offsets_and_hyphenated_breaks():
+    from nlp.tokenizer import _unwrapped
+
+    text = "formal physical\ntherapy\nPlan: home\nRTC 4 weeks. Dx radiculop-\nathy"
+    unwrapped = _unwrapped(text)
+    assert len(unwrapped) == len(text)
+    assert unwrapped == "formal physical therapy\nPlan: home\nRTC 4 weeks. Dx radiculop-\nathy"
