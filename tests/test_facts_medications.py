@@ -338,3 +338,17 @@ def test_nacl_and_spelled_percent(run):
                  "0.9% NaCl.")
     assert found[("bupivacaine", "epidural")].volume_ml == 2.0
     assert found[("sodium chloride", "epidural")].volume_ml == 1.0
+
+
+def test_a_list_of_amounts_each_written_before_its_drug(run):
+    found = meds(
+        run,
+        "Following negative aspiration, a mixture of 3 mL 0.25% bupivacaine, 2 mL "
+        "preservative-free normal saline and 1 mL (10 mg) dexamethasone, total injectate 6 mL, "
+        "was injected.",
+    )
+    amounts = {name: (m.dose.value if m.dose else None, m.volume_ml) for (name, _), m in
+               found.items()}
+    assert amounts["bupivacaine"] == (None, 3.0)
+    assert amounts["sodium chloride"] == (None, 2.0)
+    assert amounts["dexamethasone"] == (10.0, 1.0)

@@ -42,7 +42,7 @@ FRACTION = re.compile(
 )
 _GLUE = re.compile(
     r"^(?:[\s,]*(?:of|\(|\)|preservative[- ]free|pf|mpf|plain|sterile|with|w/|"
-    r"\d+(?:\.\d+)?\s*(?:%|percent)))*[\s,]*$",
+    r"\d+(?:\.\d+)?\s*(?:%|percent)|\(\s*\d+(?:\.\d+)?\s*(?:mg|mcg|ml|cc)\s*\)))*[\s,]*$",
     re.I,
 )
 
@@ -409,16 +409,26 @@ def _owner(
 ) -> int | None:
     # A quantity written right after a name belongs to it ("Depo-Medrol 80mg with ...",
     # "lidocaine (PF) 2 mL").
+    glued = next(
+        (
+            i
+            for i in members
+            if drugs[i].start >= q_end
+            and len(view.text[q_end : drugs[i].start]) <= 40
+            and _GLUE.match(view.text[q_end : drugs[i].start])
+        ),
+        None,
+    )
     for i in members:
         if drugs[i].end <= q_start and _RIGHT_AFTER_NAME.fullmatch(
             view.text, drugs[i].end, q_start
         ):
+            if glued is not None and "," in view.text[drugs[i].end : q_start]:
+                return glued  # a list "3 mL 0.25% bupivacaine, 2 mL PF saline and ..."
             return i
     # A quantity directly before a drug name belongs to it ("2 mL of 1% lidocaine").
-    for i in members:
-        gap = view.text[q_end : drugs[i].start]
-        if drugs[i].start >= q_end and len(gap) <= 40 and _GLUE.match(gap):
-            return i
+    if glued is not None:
+        return glued
     before = [i for i in members if drugs[i].end <= q_start]
     if before:
         owner = before[-1]
