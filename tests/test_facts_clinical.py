@@ -146,6 +146,9 @@ def test_imaging_correlation(run):
     found = run(wrap("IMAGING: MRI 3/2025 shows L4-5 disc protrusion contacting the L5 root."))
     assert found.imaging_correlation.documented and found.imaging_correlation.modality == "MRI"
     assert not run(wrap("PLAN: Obtain MRI.")).imaging_correlation.documented
+    blank = wrap("INDICATIONS: Right L3 radiculopathy. MRI lumbar spine: ***. Disc disease "
+                 "suspected.")
+    assert not run(blank).imaging_correlation.documented
 
 
 @pytest.mark.parametrize(

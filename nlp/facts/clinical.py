@@ -667,6 +667,9 @@ def imaging(view: NoteView) -> ImagingCorrelation:
             continue
         if target.section in ("plan",):
             continue
+        label = _LABEL_REST.match(view.text, target.end)
+        if label and _blank_after(view, label.end()):
+            continue  # "MRI lumbar spine: ***": an unfilled template field
         s, e = view.sentence_at(target.start)
         window = view.text[s : min(len(view.text), e + 200)]
         if view.section_at(target.start) != "imaging" and not cue("imaging_finding").search(window):
