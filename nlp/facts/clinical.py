@@ -591,6 +591,12 @@ _THERAPY_BEFORE_PT = re.compile(
 _PERIOD_BEFORE = re.compile(r"\b(?:over|for|during|in)\s+the\s+(?:last|past|prior)\s+$", re.I)
 
 
+_SAME_PERIOD = re.compile(
+    r"\b(?:over|during|throughout|for)\s+(?:that|this|the same)\s+(?:period|time|interval)\b",
+    re.I,
+)
+
+
 def _nearest_weeks(view: NoteView, start: int, end: int) -> float | None:
     """The duration written for a treatment mention in its sentence: after it ("PT x 6 wks",
     "meloxicam for 3 months") or attached before it ("a 12-week course of PT", "6 weeks of
@@ -648,6 +654,11 @@ def conservative_care(view: NoteView) -> ConservativeCare:
             modalities.append(target.value)
         evidence.append(view.target_evidence(target, "conservative"))
         found = _nearest_weeks(view, target.start, target.end)
+        if found is None and _SAME_PERIOD.search(view.text, target.end, target.end + 80):
+            # "pain for over three months, refractory to PT and medications over that
+            # period": the treatment lasted the period the sentence names.
+            s, e = view.sentence_at(target.start)
+            found = _weeks(view.text[s:e])
         if found is not None:
             weeks = found if weeks is None else max(weeks, found)
     return ConservativeCare(
