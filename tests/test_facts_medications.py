@@ -352,3 +352,21 @@ def test_a_list_of_amounts_each_written_before_its_drug(run):
     assert amounts["bupivacaine"] == (None, 3.0)
     assert amounts["sodium chloride"] == (None, 2.0)
     assert amounts["dexamethasone"] == (10.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        "A second operator drew 20 mL of autologous blood from the left antecubital vein; "
+        "18 mL was injected slowly into the epidural space.",
+        "- RN drew 20ml autologous venous blood from L antecubital\n- 18ml injected slowly "
+        "until pt reported back fullness",
+    ],
+)
+def test_blood_injected_in_the_next_sentence_replaces_the_amount_drawn(run, account):
+    text = (
+        "PROCEDURE: Lumbar epidural blood patch at L2-3.\nDESCRIPTION: Tuohy needle, loss of "
+        f"resistance at L2-3.\n{account}\n"
+    )
+    blood = {m.name: m for m in run(text).medications}["autologous blood"]
+    assert blood.volume_ml == 18.0

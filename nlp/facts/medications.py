@@ -340,7 +340,32 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
             for i in members:
                 if not amounts[i].doubled:
                     amounts[i].per = per
+        if drawn_owners:
+            _injected_in_next_sentence(view, amounts, drawn_owners, s_end)
     return amounts
+
+
+# The next sentence or bullet says what was injected, without naming the drug again:
+# "drew 20 mL of autologous blood ...; 18 mL was injected slowly", "- 18ml injected slowly".
+_INJECTED_NEXT = re.compile(
+    r"[\s;:*\u2022-]*(\d+(?:\.\d+)?)\s*(ml|cc|mls)\b(?:\s+(?:of\s+)?(?:this|the\s+blood|blood))?"
+    r"\s*(?:was\s+|were\s+)?(?:then\s+)?(?:slowly\s+)?(?:injected|instilled|administered)\b",
+    re.I,
+)
+
+
+def _injected_in_next_sentence(
+    view: NoteView, amounts: dict[int, _Amounts], drawn_owners: set[int], sentence_end: int
+) -> None:
+    """An amount drawn up in one sentence and the amount injected in the next: the injected
+    amount is the session's ("drew 20 mL of blood" + "18 mL injected")."""
+    found = _INJECTED_NEXT.match(view.text, sentence_end)
+    if found is None or len(drawn_owners) != 1:
+        return
+    owner = next(iter(drawn_owners))
+    amounts[owner].volume_ml = _number(found.group(1))
+    amounts[owner].volume_span = (found.start(1), found.end(2))
+    amounts[owner].spans.append(amounts[owner].volume_span)
 
 
 def sites_needing_counts(view: NoteView) -> bool:
