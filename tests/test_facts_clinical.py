@@ -151,6 +151,9 @@ def test_imaging_correlation(run):
     blank = wrap("INDICATIONS: Right L3 radiculopathy. MRI lumbar spine: ***. Disc disease "
                  "suspected.")
     assert not run(blank).imaging_correlation.documented
+    allergy = wrap("ALLERGIES: Iodinated contrast, anaphylaxis in 2018 with a CT scan.\n"
+                   "DIAGNOSIS: Right L3 radiculopathy from foraminal stenosis.")
+    assert not run(allergy).imaging_correlation.documented
 
 
 @pytest.mark.parametrize(

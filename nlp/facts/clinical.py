@@ -676,8 +676,8 @@ def imaging(view: NoteView) -> ImagingCorrelation:
     for target in view.targets_of("IMAGING"):
         if target.negated or target.hypothetical or target.family:
             continue
-        if target.section in ("plan",):
-            continue
+        if target.section in ("plan", "allergies", "home_medications", "consent"):
+            continue  # "ALLERGIES: contrast (anaphylaxis during a CT scan)" is not a study
         label = _LABEL_REST.match(view.text, target.end)
         if label and _blank_after(view, label.end()):
             continue  # "MRI lumbar spine: ***": an unfilled template field
