@@ -830,3 +830,15 @@ def test_neither_contrast_agent_given_under_a_contrast_label(run):
     assert (analysis.procedure.contrast.status, analysis.procedure.contrast.reason) == (
         "contraindicated", "renal")
     assert [m.name for m in analysis.medications if m.role == "contrast"] == []
+
+
+def test_the_side_of_a_second_non_epidural_procedure_is_not_the_caudal_side(run):
+    text = (
+        "PROCEDURES:\n 1) Caudal epidural steroid injection with fluoroscopic guidance\n"
+        " 2) Left sacroiliac joint injection with fluoroscopic guidance\n\n"
+        "TECHNIQUE: Caudal: needle through the sacral hiatus, Kenalog 80 mg injected.\n\n"
+        "Left SI joint: under AP fluoroscopy the inferior left SI joint was entered; "
+        "triamcinolone 40 mg injected.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.approach, procedure.laterality) == ("caudal", None)

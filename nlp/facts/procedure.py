@@ -622,6 +622,11 @@ def _other_procedure_sentence(view: NoteView, char: int) -> bool:
     )
 
 
+def _names_another_procedure(view: NoteView) -> bool:
+    """Today's procedures include a non-epidural one (a mixed session)."""
+    return any(t.value in NON_ESI_TYPES for t in _today(view, view.targets_of("PROC_TYPE")))
+
+
 def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, list[Evidence]]:
     found: list[tuple[str, int, int]] = []
     for match in _PREDOMINANT_SIDE.finditer(view.text) if ">" in view.text else ():
@@ -685,7 +690,10 @@ def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, lis
         found.append((value, start, match.end()))
     found.sort(key=lambda item: item[1])
     if kind == "epidural_steroid_injection":
-        found = [i for i in found if not _other_procedure_sentence(view, i[1])] or found
+        epidural_sides = [i for i in found if not _other_procedure_sentence(view, i[1])]
+        if not epidural_sides and _names_another_procedure(view):
+            return None, []  # "1) Caudal ESI 2) Left SI joint injection": the side is the SI's
+        found = epidural_sides or found
     completed = [item for item in found if not _in_abandoned_clause(view, item[1], item[2])]
     found = completed or found  # the side of an attempt given up for another approach
     if not found:
