@@ -407,3 +407,17 @@ def test_a_visual_analogue_scale_in_millimetres(run):
     )
     found = sorted((p.timing, p.value) for p in run(text).pain_scores)
     assert found == [("post", 2.0), ("pre", 6.5)]
+
+
+def test_a_pre_procedure_label_times_every_value_on_its_line(run):
+    found = [(p.timing, p.value) for p in run(wrap(
+        "Pre-procedure pain: 7/10 at worst, 4/10 at best (past week)")).pain_scores]
+    assert found == [("pre", 7.0), ("pre", 4.0)]
+
+
+def test_a_score_from_this_morning_in_a_clinic_history_is_pre_procedure(run):
+    text = (
+        "HPI: Admitted with zoster; pain still rated 9/10 this morning despite gabapentin.\n"
+        "EXAM: Allodynia over the left thigh.\n" + wrap("")
+    )
+    assert [(p.timing, p.value) for p in run(text).pain_scores] == [("pre", 9.0)]

@@ -191,6 +191,8 @@ def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> 
 
 
 _STATEMENT_END = re.compile(r"[.;]\s")
+# "Pre-procedure pain:", "Post-op NRS -" at the start of a line.
+_TIMING_LABEL = re.compile(r"[ \t*\u2022-]*([A-Za-z][\w ()/-]{0,30}?)\s*[:=]", re.I)
 _FROM_BEFORE = re.compile(r"\b(?:from|was)\s*$", re.I)
 _CHANGE_AFTER = re.compile(r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:to|->|\u2192|=>|-+>)\s*\d", re.I)
 _ARROW_AFTER = re.compile(r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:->|\u2192|=>|-+>)\s*\d", re.I)
@@ -214,6 +216,15 @@ def _local_timing(view: NoteView, start: int, end: int, document_type: str | Non
         return "pre"
     if _CHANGE_BEFORE.search(before):
         return "post"
+    # A field label says it for every value on its line: "Pre-procedure pain: 7/10 at worst,
+    # 4/10 at best" is two pre-procedure scores.
+    label = _TIMING_LABEL.match(view.text, line_s, start)
+    if label:
+        for name, value in (("timing_post", "post"), ("timing_pre", "pre")):
+            if re.search(r"\b(?:pre|post)", label.group(1), re.I) and cue(name).search(
+                label.group(1)
+            ):
+                return value
     # A cue right after the value ("4/10 at 30 minutes") outranks one earlier in the sentence.
     near_after = re.split(r"[,;]", after[:20], maxsplit=1)[0]
     if cue("timing_post").search(near_after) and not cue("timing_pre").search(near_after):
