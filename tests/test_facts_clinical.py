@@ -421,3 +421,12 @@ def test_a_score_from_this_morning_in_a_clinic_history_is_pre_procedure(run):
         "EXAM: Allodynia over the left thigh.\n" + wrap("")
     )
     assert [(p.timing, p.value) for p in run(text).pain_scores] == [("pre", 9.0)]
+
+
+def test_scores_of_a_follow_up_visit_without_a_procedure_are_follow_up(run):
+    text = (
+        "Follow-up Visit - Spine & Pain Center\n\nCC: Follow-up after injection.\n\n"
+        "Interval history: 3 weeks after a left L5-S1 interlaminar ESI with 50% improvement.\n\n"
+        "Pain: 4/10 today.\n\nPlan: Continue home exercise.\n"
+    )
+    assert [(p.timing, p.value) for p in run(text).pain_scores] == [("follow_up", 4.0)]

@@ -187,7 +187,34 @@ def _timing(view: NoteView, start: int, end: int, document_type: str | None) -> 
         return "follow_up"
     if document_type in ("h_and_p", "consult") and timing in ("pre", "unspecified"):
         return "baseline"
+    if timing in ("pre", "unspecified") and _follow_up_visit(view):
+        return "follow_up"  # "Follow-up Visit ... Pain: 4/10 today" with no procedure done
     return timing
+
+
+_FOLLOW_UP_TITLE = re.compile(
+    r"\bfollow[- ]?up\b|\bf/u\b|\bpost[- ]?(?:injection|procedure) (?:visit|check)", re.I
+)
+
+
+def _follow_up_visit(view: NoteView) -> bool:
+    """The note is a follow-up visit (its title or chief complaint says so) and describes no
+    procedure work today: its scores are follow-up scores, not pre-procedure ones."""
+    known = view.__dict__.get("_follow_up_visit")
+    if known is None:
+        head = view.text[: _nth_line_end(view.text, 4)]
+        known = bool(_FOLLOW_UP_TITLE.search(head)) and view.work_span() is None
+        view.__dict__["_follow_up_visit"] = known
+    return known
+
+
+def _nth_line_end(text: str, n: int) -> int:
+    end = -1
+    for _ in range(n):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return len(text)
+    return end
 
 
 _STATEMENT_END = re.compile(r"[.;]\s")
