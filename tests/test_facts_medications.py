@@ -370,3 +370,24 @@ def test_blood_injected_in_the_next_sentence_replaces_the_amount_drawn(run, acco
     )
     blood = {m.name: m for m in run(text).medications}["autologous blood"]
     assert blood.volume_ml == 18.0
+
+
+def test_a_side_by_side_account_adds_up(run):
+    text = (
+        "PROCEDURE: Bilateral L5 transforaminal epidural steroid injection.\n"
+        "Technique: Right side first: needle to the right L5 foramen, skin 1% lidocaine 2 mL. "
+        "Dexamethasone 5 mg (0.5 mL) injected. The same was repeated on the left: 1% lidocaine "
+        "2 mL to skin, needle to the left L5 foramen, dexamethasone 5 mg (0.5 mL).\n"
+    )
+    found = {m.name: m for m in run(text).medications}
+    assert (found["dexamethasone"].dose.value, found["dexamethasone"].volume_ml) == (10.0, 1.0)
+    assert found["lidocaine"].volume_ml == 4.0
+
+
+def test_a_drug_named_twice_on_one_side_is_not_doubled(run):
+    text = (
+        "PROCEDURE: Left L5 transforaminal epidural steroid injection.\n"
+        "Medications: dexamethasone 10 mg.\nTechnique: Left side: needle to the left L5 "
+        "foramen; dexamethasone 10 mg (1 mL) injected.\n"
+    )
+    assert {m.name: m for m in run(text).medications}["dexamethasone"].dose.value == 10.0

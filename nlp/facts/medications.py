@@ -517,6 +517,9 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
     # The levels whose own account gave each medication its amounts ("L3-L4: Depo-Medrol
     # 40 mg; L4-L5: Depo-Medrol 40 mg" is 80 mg for the session).
     contexts: dict[tuple[str, str | None], set[tuple[str, ...]]] = {}
+    # Or the sides: "Right side first: ... dexamethasone 5 mg. The same was repeated on the
+    # left: ... dexamethasone 5 mg" is 10 mg.
+    side_accounts = ("left" in view.text.lower()) and bool(_SIDE_ACCOUNT.search(view.text))
     for i, drug in enumerate(drugs):
         if drug.role == "contrast" and drug.negated:
             continue
@@ -540,7 +543,9 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
             med.volume_ml = amount.volume_ml if amount.volume_ml is not None else med.volume_ml
             med.evidence.extend(evidence)
             continue
-        context = _level_context(view, drug) if amount.spans else None
+        context = None
+        if amount.spans:
+            context = _side_context(view, drug) if side_accounts else _level_context(view, drug)
         if key in merged and context is not None and _another_level(contexts[key], context):
             med = merged[key]
             med.dose = _sum_doses(med.dose, dose)
@@ -572,6 +577,26 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
     _fold_generic_contrast(merged, from_totals)
     _fold_implicit_routes(merged, explicit)
     return list(merged.values())
+
+
+_SIDE_ACCOUNT = re.compile(
+    r"\b(?:the same|this|it|the procedure)\s+(?:was|is)\s+(?:then\s+)?(?:repeated|performed|"
+    r"done)\s+on\s+the\s+(?:left|right)\b|^[ \t*-]*(?:left|right)(?:\s+side)?(?:\s+first)?\s*:"
+    r"|\b(?:left|right)\s+side\s+first\b",
+    re.I | re.M,
+)
+_SIDE_WORD = re.compile(r"\b(?:left|right)\b", re.I)
+
+
+def _side_context(view: NoteView, drug: Target) -> tuple[str, ...] | None:
+    """The side whose account holds the drug: the nearest "left" or "right" before it in
+    its paragraph (within a few sentences)."""
+    start = max(0, drug.start - 300)
+    paragraph = view.text.rfind("\n\n", start, drug.start)
+    if paragraph >= 0:
+        start = paragraph
+    sides = _SIDE_WORD.findall(view.text, start, drug.start)
+    return (f"side:{sides[-1].lower()}",) if sides else None
 
 
 def _level_context(view: NoteView, drug: Target) -> tuple[str, ...] | None:
