@@ -116,6 +116,9 @@ def test_consent(run, body, documented, form, rba):
          {"stenosis"}),
         ("IMAGING: MRI with L3-4 stenosis and facet arthropathy.\nDIAGNOSIS: Lumbar spinal "
          "stenosis.", {"stenosis"}),
+        # A bulge is not a herniation.
+        ("DIAGNOSIS: Lumbar radiculopathy. L4-5 broad-based disc bulge with lateral recess "
+         "stenosis.", {"radiculopathy", "stenosis"}),
     ],
 )
 def test_diagnoses(run, body, categories):
