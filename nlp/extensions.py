@@ -6,7 +6,14 @@ from spacy.tokens import Doc
 
 # esi_sentences: (first token, start char, end char) of every sentence, as the sentence
 # splitter wrote them, so ConText and NoteView need not walk `Doc.sents` again.
-_DOC_EXTENSIONS = {"esi_levels": None, "esi_text": None, "esi_sentences": None}
+# esi_text: the text the rules read (nlp.normalize.reading_text, same length as the note);
+# esi_original: the note as written, set only where the two differ (evidence quotes it).
+_DOC_EXTENSIONS = {
+    "esi_levels": None,
+    "esi_text": None,
+    "esi_original": None,
+    "esi_sentences": None,
+}
 
 
 def doc_text(doc: Doc) -> str:

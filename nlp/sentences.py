@@ -62,8 +62,8 @@ def _hard_wrapped(text: str, line_end: int, next_start: int) -> bool:
     line_start = text.rfind("\n", 0, line_end) + 1
     if _OPEN_ENDING.search(text, max(line_start, line_end - 12), line_end):
         return True
-    if line_end - line_start < _WRAP_WIDTH:
-        return False
+    if line_end - line_start < _WRAP_WIDTH or "|" in text[line_start:line_end]:
+        return False  # a short line, or a table row ("09:20 | 138/82 | 7 | alert")
     last = last_visible_char(text, line_end)
     return last in ",-" or (last.isalnum() and text[next_start].isdigit())
 

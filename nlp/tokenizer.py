@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from nlp.extensions import register_extensions
-from nlp.sentences import wrapped_line_breaks
+from nlp.normalize import reading_text
 
 # A spinal level or interspace written without spaces: L4, L4-5, L4-L5, L5/S1, L5S1, L45, C7-T1.
 SPINAL_LEVEL_TOKEN = re.compile(
@@ -59,23 +59,6 @@ _PIECE = 40
 _SEEN_LIMIT = 200_000
 
 
-def _unwrapped(text: str) -> str:
-    """The text with line breaks that wrap a sentence read as spaces (same length, same
-    offsets): "formal physical\ntherapy" then tokenizes like "formal physical therapy", so
-    phrase rules match. The Doc keeps the original text in `doc._.esi_text` for evidence."""
-    breaks = wrapped_line_breaks(text)
-    if not breaks:
-        return text
-    pieces = []
-    previous = 0
-    for i in breaks:
-        pieces.append(text[previous:i])
-        pieces.append(" ")
-        previous = i + 1
-    pieces.append(text[previous:])
-    return "".join(pieces)
-
-
 class BoundedTokenizer:
     """Wrap the clinical tokenizer so pathological input tokenizes in linear time.
 
@@ -111,12 +94,14 @@ class BoundedTokenizer:
 
     def __call__(self, text: str) -> Doc:
         if not LONG_RUN.search(text):
-            words = _unwrapped(text) if "\n" in text else text
-            self._warm(words)
-            doc = self.tokenizer(words)
-            # spaCy's tokenizer is lossless (Doc.text == text): keep the text so later steps
-            # need not re-join every token (see nlp.extensions.doc_text).
-            doc._.esi_text = text
+            reading = reading_text(text)  # same length: wraps as spaces, OCR repairs
+            self._warm(reading)
+            doc = self.tokenizer(reading)
+            # spaCy's tokenizer is lossless (Doc.text == reading): keep the text so later
+            # steps need not re-join every token (see nlp.extensions.doc_text).
+            doc._.esi_text = reading
+            if reading != text:
+                doc._.esi_original = text  # evidence quotes the note as written
             return doc
         words: list[str] = []
         spaces: list[bool] = []

@@ -37,9 +37,9 @@ def test_a_wrapped_phrase_matches_and_evidence_keeps_the_original_text(run):
 
 
 def test_unwrapping_keeps_length_offsets_and_hyphenated_breaks():
-    from nlp.tokenizer import _unwrapped
+    from nlp.normalize import reading_text
 
     text = "formal physical\ntherapy\nPlan: home\nRTC 4 weeks. Dx radiculop-\nathy"
-    unwrapped = _unwrapped(text)
+    unwrapped = reading_text(text)
     assert len(unwrapped) == len(text)
     assert unwrapped == "formal physical therapy\nPlan: home\nRTC 4 weeks. Dx radiculop-\nathy"

@@ -158,6 +158,7 @@ class NoteView:
     def __post_init__(self) -> None:
         # Doc.text joins every token on each access: read it once.
         self._text = doc_text(self.doc)
+        self._original = self.doc._.esi_original or self._text
         self._has_boxes = "[" in self._text or "\u2610" in self._text or "\u2612" in self._text
         spans: list[tuple[int, int, str | None]] = []
         for section in self.doc._.sections:
@@ -497,7 +498,7 @@ class NoteView:
             {
                 "start": start,
                 "end": end,
-                "text": self._text[start:end],
+                "text": self._original[start:end],
                 "section": self.section_at(start),
                 "rule": rule,
                 "document": self.document,

@@ -1,0 +1,47 @@
+"""The text the rules read: the note with wrapped line breaks and common OCR misreadings
+repaired, always the same length as the note so every offset still points into the original.
+
+Faxed, scanned and PDF-extracted notes wrap sentences at a fixed width ("formal physical" /
+"therapy") and misread characters ("0mnipaque", "Depo-Medro1", "80 rng"). Phrase rules and
+regexes read the repaired text; evidence quotes the original (`NoteView.evidence`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlp.sentences import wrapped_line_breaks
+
+# "0mnipaque": a zero read for a capital O at the start of a word of letters.
+_LEADING_ZERO = re.compile(r"(?<![\w.])0(?=[A-Za-z]{3,}\b)")
+# "Depo-Medro1", "forma1", "lidocai1ne": a one read for a lower-case l after three letters.
+_ONE_FOR_L = re.compile(r"(?<=[a-z]{3})1(?=[a-z]*\b)(?![a-z]*\d)")
+# "80 rng", "2 rnL": "rn" read for "m" in a unit right after a number.
+_RN_UNIT = re.compile(r"(?<=\d)(\s?)rn(g|l|L|cg)\b")
+
+
+def reading_text(text: str) -> str:
+    """`text` with wrapped line breaks as spaces and OCR misreadings repaired (same length)."""
+    if "\n" in text:
+        breaks = wrapped_line_breaks(text)
+        if breaks:
+            pieces = []
+            previous = 0
+            for i in breaks:
+                pieces.append(text[previous:i])
+                pieces.append(" ")
+                previous = i + 1
+            pieces.append(text[previous:])
+            text = "".join(pieces)
+    if "0" in text:
+        text = _LEADING_ZERO.sub("O", text)
+    if "1" in text:
+        text = _ONE_FOR_L.sub("l", text)
+    if "rn" in text:
+        text = _RN_UNIT.sub(_unit_for_rn, text)
+    return text
+
+
+def _unit_for_rn(match: re.Match) -> str:
+    """"80 rng" -> "80 mg " (the unit, then a space for the lost character)."""
+    return f"{match.group(1)}m{match.group(2)} "

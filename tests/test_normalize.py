@@ -1,0 +1,40 @@
+"""The reading text repairs wraps and OCR misreadings without moving any offset, and evidence
+still quotes the note as written."""
+
+import pytest
+
+from nlp.normalize import reading_text
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("0mnipaque 180, 1 mL", "Omnipaque 180, 1 mL"),
+        ("A mixture of Depo-Medro1 80 rng (2 mL)", "A mixture of Depo-Medrol 80 mg  (2 mL)"),
+        ("8 weeks of forma1 physical therapy", "8 weeks of formal physical therapy"),
+        # Levels, codes and ordinary numbers are left alone.
+        ("L5-S1 and C7-T1, CPT 62321, 10 mg, S1 root, x1", "L5-S1 and C7-T1, CPT 62321, 10 mg, "
+         "S1 root, x1"),
+        ("return to the pattern", "return to the pattern"),
+    ],
+)
+def test_reading_text_repairs_ocr_misreadings_in_place(text, reading):
+    assert reading_text(text) == reading
+    assert len(reading_text(text)) == len(text)
+
+
+def test_evidence_quotes_the_note_as_written(run):
+    text = (
+        "PROCEDURE: Left L5-S1 interlaminar ESI under fluoroscopy.\n"
+        "DESCRIPTION: Tuohy needle, loss of resistance at L5-S1. 0mnipaque 180 1 mL showed "
+        "epidural spread. A mixture of Depo-Medro1 80 rng (2 mL) and 2 mL saline was "
+        "injected.\n"
+    )
+    analysis = run(text)
+    found = {m.name: m for m in analysis.medications}
+    assert found["methylprednisolone acetate"].dose.value == 80.0
+    assert found["iohexol"].volume_ml == 1.0
+    for medication in analysis.medications:
+        for evidence in medication.evidence:
+            assert text[evidence.start : evidence.end] == evidence.text
+    assert "Depo-Medro1" in {e.text for e in found["methylprednisolone acetate"].evidence}
