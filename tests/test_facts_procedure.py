@@ -842,3 +842,46 @@ def test_the_side_of_a_second_non_epidural_procedure_is_not_the_caudal_side(run)
     )
     procedure = run(text).procedure
     assert (procedure.approach, procedure.laterality) == ("caudal", None)
+
+
+def test_a_planned_esi_aborted_before_any_drug_is_not_an_esi(run):
+    text = (
+        "PROCEDURE NOTE - ABORTED\nPlanned procedure: Left L5-S1 interlaminar epidural steroid "
+        "injection under fluoroscopy.\nCourse: Skin wheal with 1% lidocaine 2 mL. While a 20g "
+        "Tuohy was being advanced left paramedian the patient had a vasovagal episode. Needle "
+        "withdrawn.\nNo medication was injected into the epidural space. Procedure aborted.\n"
+    )
+    analysis = run(text)
+    assert analysis.procedure.is_epidural_injection is False
+    assert analysis.billing.supports_62323 is False
+
+
+def test_a_body_done_without_fluoroscopy_overrides_a_fluoroscopic_title(run):
+    text = (
+        "Procedure: Fluoroscopically guided lumbar interlaminar epidural steroid injection\n"
+        "Description: The C-arm malfunctioned at the start of the case. The procedure was "
+        "performed without fluoroscopy using a landmark technique; Tuohy needle, loss of "
+        "resistance at L4-5. Depo-Medrol 80 mg injected.\n"
+    )
+    assert run(text).procedure.guidance == "none"
+
+
+def test_a_negation_that_only_reaches_the_word_fluoro_does_not_undo_the_title(run):
+    text = (
+        "PROCEDURE: Right L5 TFESI under fluoroscopic guidance.\nDESCRIPTION: Omnipaque 1 mL "
+        "outlined the L5 root, no vascular pattern on live fluoroscopy. Dexamethasone 10 mg.\n"
+    )
+    assert run(text).procedure.guidance == "fluoroscopy"
+
+
+def test_an_approach_converted_to_mid_procedure_is_todays(run):
+    text = (
+        "TITLE OF PROCEDURE: L3-L4 interlaminar epidural steroid injection (62323)\n"
+        "DESCRIPTION: A Tuohy needle was advanced at L3-4; after two passes we were unable to "
+        "obtain a loss of resistance and nothing was injected at this level. We then converted "
+        "to a right L4 transforaminal approach; a spinal needle reached the subpedicular "
+        "position of the right L4 pedicle. Dexamethasone 10 mg was injected.\n"
+    )
+    analysis = run(text)
+    assert analysis.procedure.approach == "transforaminal"
+    assert analysis.billing.supports_62323 is False

@@ -161,9 +161,8 @@ def procedure_type(
             if not view.in_history_sentence(t.start)
         ]
         if approach_only:
-            return "epidural_steroid_injection", [
-                view.target_evidence(approach_only[0], "proc_type")
-            ]
+            evidence = [view.target_evidence(approach_only[0], "proc_type")]
+            return _unless_stopped(view, medications, evidence)
         return _inferred_epidural_steroid(view, medications)
     for decisive in ("blood_patch", "adhesiolysis"):
         hits = [t for t in mentions if t.value == decisive]
@@ -204,11 +203,19 @@ def procedure_type(
     drugs = [m for m in medications if m.route == "epidural" and m.role not in ("contrast",)]
     if not drugs and any(t.value == "epidurogram" for t in mentions):
         return "epidurogram", evidence
+    return _unless_stopped(view, medications, evidence)
+
+
+def _unless_stopped(
+    view: NoteView, medications: list[Medication], evidence: list[Evidence]
+) -> tuple[str, list[Evidence]]:
+    """An epidural steroid injection, unless the note says it was stopped before any drug
+    reached the epidural space ("the injection was aborted. No steroid was injected"): then
+    an epidurogram when contrast was given, otherwise another procedure."""
+    drugs = [m for m in medications if m.route == "epidural" and m.role not in ("contrast",)]
     if not drugs:
         stopped = _stopped_before_injecting(view)
         if stopped is not None:
-            # "the injection was aborted. No steroid was injected": no epidural injection of
-            # a drug took place; with contrast given it was an epidurogram.
             contrast_given = any(
                 m.role == "contrast" and m.route == "epidural" for m in medications
             )
@@ -290,7 +297,10 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
         if t.asserted
         and t.section not in ("plan", "history")
         and not view.in_history_sentence(t.start)
-        and _INSTEAD_AFTER.match(view.text, t.end)
+        and (
+            _INSTEAD_AFTER.match(view.text, t.end)
+            or _CONVERTED_BEFORE.search(view.text, max(0, t.start - 60), t.start)
+        )
     ]
     if chosen_instead:
         # "a targeted left L5 transforaminal approach was performed instead": the body says
@@ -382,11 +392,16 @@ _INSTEAD_AFTER = re.compile(
     r"(?:performed|done|used|chosen|selected|carried out)\s+instead\b",
     re.I,
 )
+# "We then converted to a right L4 transforaminal approach": the approach changed to today.
+_CONVERTED_BEFORE = re.compile(
+    r"\b(?:convert(?:ed|ing)|switch(?:ed|ing)|chang(?:ed|ing))\s+(?:over\s+)?to\b[^.;\n]{0,40}$",
+    re.I,
+)
 _SIDE_LABEL = re.compile(r"\b(?:side|laterality)\s*:{1,2}\s*$", re.I)
 _ABANDONED = compile_gated(
     r"\b(?:attempted|abandoned|aborted|unsuccessful|failed attempt|could not (?:be )?"
-    r"(?:access|enter|advanc|reach|complet|pass)\w*|unable to (?:access|enter|advance|reach|"
-    r"complete|pass)\w*)\b",
+    r"(?:access|enter|advanc|reach|complet|pass|obtain)\w*|unable to (?:access|enter|advance|"
+    r"reach|complete|pass|obtain)\w*)\b",
     re.I,
 )
 _ABANDONED_REACH = 150
@@ -736,9 +751,23 @@ def _guidance_not_used_today(view: NoteView, target: Target) -> bool:
 # After the modality's name: "C-arm down for service", "fluoro unavailable", "is not available".
 _MACHINE_DOWN = re.compile(
     r"[\s-]*(?:(?:machine|unit|suite)\s+)?(?:(?:is|was|were)\s+)?(?:currently\s+)?"
-    r"(?:not available|unavailable|down\b|out of (?:service|order)|broken)",
+    r"(?:not available|unavailable|down\b|out of (?:service|order)|broken|malfunction\w*)",
     re.I,
 )
+
+
+_DENIED_BEFORE = re.compile(
+    r"\b(?:without|no|not\s+(?:using|under|with))\s+(?:the\s+)?(?:use\s+of\s+)?(?:any\s+)?$",
+    re.I,
+)
+
+
+def _explicit_denial(view: NoteView, target: Target) -> bool:
+    """"landmark technique", "without fluoroscopy": a statement that no imaging guided the
+    needle, not a negation that only reaches the word ("no vascular pattern on fluoro")."""
+    return target.value == "none" or bool(
+        _DENIED_BEFORE.search(view.text, max(0, target.start - 30), target.start)
+    )
 
 
 def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
@@ -766,6 +795,11 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
             or (t.value == "none" and not _IMAGING_ON_FILE.match(view.text, t.end))
         )
     ]
+    body_denials = [t for t in denied if not _title_zone(view, t) and _explicit_denial(view, t)]
+    if body_denials and positive and all(_title_zone(view, t) for t in positive):
+        # "Procedure: Fluoroscopically guided ILESI" over a body that says "performed without
+        # fluoroscopy using a landmark technique": what was done wins.
+        return "none", [view.target_evidence(body_denials[0], "guidance.not_used")]
     for value in ("ct", "fluoroscopy", "ultrasound"):
         hits = [t for t in positive if t.value == value]
         if value == "fluoroscopy" and hits and any(t.value == "ct" for t in positive):
