@@ -885,3 +885,19 @@ def test_an_approach_converted_to_mid_procedure_is_todays(run):
     analysis = run(text)
     assert analysis.procedure.approach == "transforaminal"
     assert analysis.billing.supports_62323 is False
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "reason"),
+    [
+        ("PROCEDURE: L4-5 interlaminar ESI.\nDESCRIPTION: Tuohy, loss of resistance. Contrast "
+         "was deliberately omitted; her most recent eGFR is 24. Betamethasone 12 mg injected.\n",
+         "contraindicated", "renal"),
+        ("Allergies: Lidocaine (palpitations). Iodine/contrast: none known.\nPROCEDURE: L5-S1 "
+         "interlaminar ESI.\nTechnique: Tuohy, LOR to air. Contrast: not used. Triamcinolone "
+         "40 mg injected.\n", "not_used", None),
+    ],
+)
+def test_contrast_withheld_and_an_allergy_list_that_denies_contrast(run, text, status, reason):
+    contrast = run(text).procedure.contrast
+    assert (contrast.status, contrast.reason) == (status, reason)

@@ -870,6 +870,13 @@ def _field_label(view: NoteView, match: re.Match) -> bool:
     )
 
 
+_NO_KNOWN_ALLERGY = re.compile(
+    r"[\s:/-]*(?:(?:contrast|dye|iodine|iodinated)\s*)?(?:allerg\w*\s*)?[:=-]?\s*"
+    r"(?:none|no known|nka|nkda|denie[sd]|negative|n/a)\b",
+    re.I,
+)
+
+
 def _contrast_reason(view: NoteView, sentences: list[tuple[int, int]]) -> str | None:
     parts = []
     for s, e in sentences:
@@ -889,8 +896,9 @@ def _contrast_reason(view: NoteView, sentences: list[tuple[int, int]]) -> str | 
     if cue("reason_other").search(" ".join(view.text[s:e] for s, e in sentences)):
         return "other"
     for start, end in view.section_body("allergies"):
-        if cue("allergy_to_contrast").search(view.text[start:end]):
-            return "allergy"
+        for found in cue("allergy_to_contrast").finditer(view.text, start, end):
+            if not _NO_KNOWN_ALLERGY.match(view.text, found.end()):
+                return "allergy"  # not "Iodine/contrast: none known"
     return None
 
 
