@@ -12,12 +12,14 @@ import re
 
 from nlp.sentences import wrapped_line_breaks
 
+# Each pattern starts with its literal character so `re` jumps straight to candidates; the
+# look-behind after it checks the character before.
 # "0mnipaque": a zero read for a capital O at the start of a word of letters.
-_LEADING_ZERO = re.compile(r"(?<![\w.])0(?=[A-Za-z]{3,}\b)")
+_LEADING_ZERO = re.compile(r"0(?<![\w.]0)(?=[A-Za-z]{3,}\b)")
 # "Depo-Medro1", "forma1", "lidocai1ne": a one read for a lower-case l after three letters.
-_ONE_FOR_L = re.compile(r"(?<=[a-z]{3})1(?=[a-z]*\b)(?![a-z]*\d)")
+_ONE_FOR_L = re.compile(r"1(?<=[a-z]{3}1)(?=[a-z]*\b)(?![a-z]*\d)")
 # "80 rng", "2 rnL": "rn" read for "m" in a unit right after a number.
-_RN_UNIT = re.compile(r"(?<=\d)(\s?)rn(g|l|L|cg)\b")
+_RN_UNIT = re.compile(r"rn(?:(?<=\drn)|(?<=\d rn))(g|l|L|cg)\b")
 
 
 def reading_text(text: str) -> str:
@@ -44,4 +46,4 @@ def reading_text(text: str) -> str:
 
 def _unit_for_rn(match: re.Match) -> str:
     """"80 rng" -> "80 mg " (the unit, then a space for the lost character)."""
-    return f"{match.group(1)}m{match.group(2)} "
+    return f"m{match.group(1)} "

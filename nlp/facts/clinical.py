@@ -832,9 +832,9 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
             or view.in_history_sentence(target.start)
         ) and cue("past_procedure_cue").search(sentence):
             anchors.append(target)  # "A right L4 TFESI in 2024 gave 60% relief"
-        elif cue("prior_esi_sentence").search(sentence) and not re.search(
-            r"\btoday\b", sentence, re.I
-        ):
+        elif _sentence_cue(
+            view, "prior_esi_sentence", view.sentence_at(target.start)[0], sentence
+        ) and not re.search(r"\btoday\b", sentence, re.I):
             anchors.append(target)  # "Had cervical ESI 2019 ..., did well" in a headerless note
         else:
             line_s, _ = view.line_at(target.start)
@@ -850,6 +850,17 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
     return anchors
 
 
+def _sentence_cue(view: NoteView, name: str, sentence_start: int, sentence: str) -> bool:
+    """Whether cue `name` matches the sentence starting at `sentence_start` (memoized per
+    note: the ESI words of one sentence ask the same questions)."""
+    memo = view.__dict__.setdefault("_sentence_cues", {})
+    key = (name, sentence_start)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = bool(cue(name).search(sentence))
+    return found
+
+
 def _names_todays_procedure(view: NoteView, target: Target, sentence: str) -> bool:
     """A past-sounding ESI mention that is about today's procedure, not an earlier one.
 
@@ -860,9 +871,10 @@ def _names_todays_procedure(view: NoteView, target: Target, sentence: str) -> bo
     injection or states its response still speaks of an earlier one."""
     if target.section == "plan":
         return not re.search(r"\b(?:relief|benefit|improvement|helped)\b", sentence, re.I)
-    if cue("past_event_marker").search(sentence):
+    start, _ = view.sentence_at(target.start)
+    if _sentence_cue(view, "past_event_marker", start, sentence):
         return False
-    if cue("approach_choice").search(sentence):
+    if _sentence_cue(view, "approach_choice", start, sentence):
         return True
     if target.section == "diagnosis" and cue("today_summary").search(sentence):
         work = view.work_span()

@@ -434,24 +434,17 @@ def _owner(
 ) -> int | None:
     # A quantity written right after a name belongs to it ("Depo-Medrol 80mg with ...",
     # "lidocaine (PF) 2 mL").
-    glued = next(
-        (
-            i
-            for i in members
-            if drugs[i].start >= q_end
-            and len(view.text[q_end : drugs[i].start]) <= 40
-            and _GLUE.match(view.text[q_end : drugs[i].start])
-        ),
-        None,
-    )
     for i in members:
         if drugs[i].end <= q_start and _RIGHT_AFTER_NAME.fullmatch(
             view.text, drugs[i].end, q_start
         ):
-            if glued is not None and "," in view.text[drugs[i].end : q_start]:
-                return glued  # a list "3 mL 0.25% bupivacaine, 2 mL PF saline and ..."
+            if "," in view.text[drugs[i].end : q_start]:
+                glued = _glued_to_next(view, drugs, members, q_end)
+                if glued is not None:
+                    return glued  # a list "3 mL 0.25% bupivacaine, 2 mL PF saline and ..."
             return i
     # A quantity directly before a drug name belongs to it ("2 mL of 1% lidocaine").
+    glued = _glued_to_next(view, drugs, members, q_end)
     if glued is not None:
         return glued
     before = [i for i in members if drugs[i].end <= q_start]
@@ -464,6 +457,17 @@ def _owner(
     after = [i for i in members if drugs[i].start >= q_end]
     if after and len(view.text[q_end : drugs[after[0]].start]) <= 25:
         return after[0]
+    return None
+
+
+def _glued_to_next(
+    view: NoteView, drugs: list[Target], members: list[int], q_end: int
+) -> int | None:
+    """The drug a quantity is written right before ("2 mL of 1% lidocaine")."""
+    for i in members:
+        gap = view.text[q_end : drugs[i].start]
+        if drugs[i].start >= q_end and len(gap) <= 40 and _GLUE.match(gap):
+            return i
     return None
 
 
@@ -519,7 +523,12 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
     contexts: dict[tuple[str, str | None], set[tuple[str, ...]]] = {}
     # Or the sides: "Right side first: ... dexamethasone 5 mg. The same was repeated on the
     # left: ... dexamethasone 5 mg" is 10 mg.
-    side_accounts = ("left" in view.text.lower()) and bool(_SIDE_ACCOUNT.search(view.text))
+    folded = view.text.lower()
+    side_accounts = (
+        "left" in folded
+        and ("repeat" in folded or "side" in folded or "left:" in folded or "right:" in folded)
+        and bool(_SIDE_ACCOUNT.search(view.text))
+    )
     for i, drug in enumerate(drugs):
         if drug.role == "contrast" and drug.negated:
             continue

@@ -490,12 +490,12 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
 # "needle tip at S3", "(catheter) with its tip positioned at the inferior endplate of L5".
 _TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,25}$", re.I)
 _CATHETER_TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,50}$", re.I)
-_HARDWARE = re.compile(
+_HARDWARE = compile_gated(
     r"\b(?:pedicle screws?|screws?\s+and\s+rods?|rods?|interbody|cages?|spacers?|hardware|"
     r"instrumentation|bone graft|arthrodesis)\b",
     re.I,
 )
-_FUTURE_LEVEL = re.compile(
+_FUTURE_LEVEL = compile_gated(
     r"\b(?:will|would)\s+(?:then\s+)?be\s+(?:considered|planned|scheduled|attempted|targeted|"
     r"performed|tried)\b|\breschedul\w*|\bnext (?:time|session|visit|injection)\b",
     re.I,
