@@ -27,7 +27,7 @@ _PUNCT_START = re.compile(r"[.?!;](?<!\.[.?!;])[ \t]+(?=[A-Z0-9(\[]|[a-z]{2,}\b)
 _CAPITAL_START = re.compile(r"[A-Z0-9(\[]")
 MAX_SENTENCE_TOKENS = 200
 _ABBREVIATIONS = re.compile(
-    r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|pt|st|no|fig|lt|rt|etc|cf|al)|\b[A-Z])\.$",
+    r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|pt|st|no|fig|lt|rt|etc|cf|al|ac)|\b[A-Z])\.$",
     re.IGNORECASE,
 )
 # Before a lower-case word a period may close a unit or short form ("2 mo. ago", "approx. 5").

@@ -391,3 +391,31 @@ def test_a_drug_named_twice_on_one_side_is_not_doubled(run):
         "foramen; dexamethasone 10 mg (1 mL) injected.\n"
     )
     assert {m.name: m for m in run(text).medications}["dexamethasone"].dose.value == 10.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "dose"),
+    [
+        ("Kenalog 80 + 6 cc NS injected.", "triamcinolone acetonide", 80.0),
+        ("Injectate: dex 10 (1cc) with 1 cc 1% PF lido.", "dexamethasone", 10.0),
+    ],
+)
+def test_a_bare_number_after_a_steroid_is_milligrams(run, sentence, name, dose):
+    assert meds(run, sentence)[(name, "epidural")].dose.value == dose
+
+
+def test_contrast_concentration_is_not_a_dose_and_ac_does_not_end_a_sentence(run):
+    text = (
+        "PROCEDURE: Caudal epidural steroid injection under fluoroscopy.\n"
+        "DESCRIPTION: Needle through the sacral hiatus.\nMEDICATIONS ADMINISTERED\n"
+        "Iohexol (Omnipaque)     240 mg/mL     4 mL       caudal epid.\n"
+        "Methylprednisolone ac.  40 mg/mL      80 mg      caudal epid.\n"
+    )
+    found = {m.name: m for m in run(text).medications}
+    assert found["iohexol"].dose is None and found["iohexol"].volume_ml == 4.0
+    assert found["methylprednisolone acetate"].dose.value == 80.0
+
+
+def test_a_steroid_volume_without_a_dose_is_not_read_as_milligrams(run):
+    found = meds(run, "Then I injected Depo-Medrol 2 mL mixed with 3 mL of saline.")
+    assert found[("methylprednisolone acetate", "epidural")].dose is None

@@ -460,6 +460,25 @@ def _owner(
     return None
 
 
+# A steroid name followed by a bare number: terse notes write "Kenalog 80", "dex 10 (1cc)",
+# "kenalog 80/ns 3" for milligrams.
+_BARE_NUMBER = re.compile(
+    r"[ \t]*(\d{1,3})(?![\d.,%]|\s*(?:%|mg|mcg|ml|cc|units?|g\b|/\s*10\b|-\d|x\b))", re.I
+)
+_BARE_DOSE_RANGE = (2, 200)
+
+
+def _bare_steroid_dose(view: NoteView, drug: Target, amount: _Amounts) -> Dose | None:
+    found = _BARE_NUMBER.match(view.text, drug.end)
+    if found is None:
+        return None
+    value = float(found.group(1))
+    if not _BARE_DOSE_RANGE[0] <= value <= _BARE_DOSE_RANGE[1]:
+        return None
+    amount.spans.append((found.start(1), found.end(1)))
+    return Dose(value=value, unit="mg")
+
+
 def _glued_to_next(
     view: NoteView, drugs: list[Target], members: list[int], q_end: int
 ) -> int | None:
@@ -535,7 +554,14 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
         route, is_explicit = _route(view, drug, drugs)
         amount = amounts[i]
         dose = amount.dose
-        if dose is None and amount.conc_mg_per_ml is not None and amount.volume_ml is not None:
+        if dose is None and drug.role == "steroid" and amount.dose_span is None:
+            dose = _bare_steroid_dose(view, drug, amount)  # "Kenalog 80 + 6 cc NS"
+        if (
+            dose is None
+            and drug.role != "contrast"  # "Omnipaque 240 mg/mL" is iodine, not a dose
+            and amount.conc_mg_per_ml is not None
+            and amount.volume_ml is not None
+        ):
             dose = Dose(value=round(amount.conc_mg_per_ml * amount.volume_ml, 3), unit="mg")
         if drug.role in ("contrast", "diluent") and dose is not None and dose.unit != "mg":
             dose = None
