@@ -901,3 +901,26 @@ def test_an_approach_converted_to_mid_procedure_is_todays(run):
 def test_contrast_withheld_and_an_allergy_list_that_denies_contrast(run, text, status, reason):
     contrast = run(text).procedure.contrast
     assert (contrast.status, contrast.reason) == (status, reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "levels", "side"),
+    [
+        # A level judged unsuitable is not the one injected.
+        ("Procedure: Cervical ESI, C7-T1 interlaminar, right paramedian approach.\nTechnique: "
+         "The C7-T1 interlaminar space was identified; the C6-7 space was too narrow for safe "
+         "entry. Tuohy needle, loss of resistance. Dexamethasone 10 mg.\n", ["C7-T1"], "right"),
+        # The post-procedure exam names a dermatome level and a side, not the injection's.
+        ("PROCEDURE: Lumbar epidural catheter placement, L2-L3 interlaminar, midline.\n"
+         "TECHNIQUE: L2-L3 interspace, Tuohy needle, loss of resistance. Dexamethasone 10 mg.\n"
+         "POST: No motor block, sensory change L1-L2 on left. Neuro intact bilateral upper ext-\n"
+         "remities.\n", ["L2-L3"], "midline"),
+        # "R sided sciatica" is the symptom's side, not the injection's.
+        ("Procedure: L5-S1 lumbar epidural steroid injection.\nS: 56 yo F w/ R sided sciatica.\n"
+         "Procedure: L5-S1 interspace, 20 g Tuohy, midline approach, LOR. Kenalog 80 mg.\n",
+         ["L5-S1"], "midline"),
+    ],
+)
+def test_rejected_levels_exam_levels_and_symptom_sides(run, text, levels, side):
+    procedure = run(text).procedure
+    assert (sorted(procedure.levels), procedure.laterality) == (levels, side)

@@ -473,6 +473,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
     after = view.text[mention.end : mention.end + 60]
     if cue("pathology_after_level").search(after):
         return False
+    if _REJECTED_AFTER.match(after):
+        return False  # "the C6-7 space was too narrow for safe entry"
     s_start, _ = view.sentence_at(mention.start)
     before = view.text[s_start : mention.start]
     if "catheter" in sentence.lower() and cue("catheter_tip").search(before):
@@ -490,6 +492,12 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
 # "needle tip at S3", "(catheter) with its tip positioned at the inferior endplate of L5".
 _TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,25}$", re.I)
 _CATHETER_TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,50}$", re.I)
+_REJECTED_AFTER = re.compile(
+    r"\s*(?:(?:inter)?space|level|interlaminar space)?\s*(?:was|is)\s+(?:felt\s+to\s+be\s+)?"
+    r"(?:too\s+narrow|not\s+accessible|inaccessible|unsuitable|not\s+suitable|avoided|bypassed|"
+    r"not\s+(?:used|entered|accessed|attempted))",
+    re.I,
+)
 _HARDWARE = compile_gated(
     r"\b(?:pedicle screws?|screws?\s+and\s+rods?|rods?|interbody|cages?|spacers?|hardware|"
     r"instrumentation|bone graft|arthrodesis)\b",
@@ -519,9 +527,12 @@ def _names_the_plan(view: NoteView, mention: LevelMention) -> bool:
 
 
 def _says_what_was_done(view: NoteView, mention: LevelMention) -> bool:
-    """The level sits in the title, a levels field, or a sentence about the procedure."""
+    """The level sits in the title, a levels field, or a sentence about the procedure (not
+    in the post-procedure exam: "sensory change L1-L2 on left")."""
     if _names_the_plan(view, mention):
         return True
+    if view.section_at(mention.start) in ("post_procedure", "complications"):
+        return False
     return bool(cue("procedure_cue").search(view.sentence_text(mention.start)))
 
 
