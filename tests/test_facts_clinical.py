@@ -83,6 +83,7 @@ def test_function_scores(run, body, instrument, value):
         ("Consent: {blank}", False, None, False),
         ("Consent: [ ] verbal  [ ] written   Risks discussed: [ ]", False, None, False),
         ("Consent: [x] verbal  [ ] written", True, "verbal", False),
+        ("Informed consent: [ ] verbal  [ ] written", False, None, False),
         ("PLAN: Procedure cancelled. Consent form reviewed but not signed.", False, None, False),
         # A "would" later in the sentence is about something else.
         ("CONSENT: Informed consent was obtained in writing after the risks, benefits and "

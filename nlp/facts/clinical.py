@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.facts.view import NoteView, Target, cue
+from nlp.facts.view import NoteView, Target, cue, nth_line_end
 from nlp.models import (
     Consent,
     ConservativeCare,
@@ -110,9 +110,13 @@ def _blank_after(view: NoteView, end: int) -> bool:
     )
 
 
-_UNTICKED_BOX = re.compile(r"\[\s*\]|\u2610")
-_UNTICKED_OPTION = re.compile(r"(?:\[\s*\]|\u2610)\s*[\w-]+")
-_TICKED_BOX = re.compile(r"\[\s*[xX\u2713\u2714*]\s*\]|\u2611|\u2612")
+def _chosen(view: NoteView, name: str, start: int, end: int) -> bool:
+    """Cue `name` matches in text[start:end] outside a template option left unticked:
+    "Consent: [x] verbal  [ ] written" says verbal, "[ ] verbal [ ] written" says nothing."""
+    return any(
+        not view.in_unchecked_option(found.start())
+        for found in cue(name).finditer(view.text, start, end)
+    )
 
 
 def consent(view: NoteView) -> Consent:
@@ -130,7 +134,7 @@ def consent(view: NoteView) -> Consent:
                 continue
         if cue("consent_negative").search(sentence):
             continue
-        if "[" in line and _UNTICKED_BOX.search(line) and not _TICKED_BOX.search(line):
+        if "[" in line and not _chosen(view, "consent_positive", match.end(), line_e):
             continue  # "Consent: [ ] verbal  [ ] written": no option chosen
         near = view.text[s : min(e, match.end() + 25)]
         if re.search(r"\b(?:will|to be obtained|plan to|would)\b", near, re.I):
@@ -158,12 +162,11 @@ def consent(view: NoteView) -> Consent:
         if cue("risks").search(window) and cue("benefits_alternatives").search(window):
             rba = True
         if form is None:
-            following = view.text[e : min(len(view.text), line_e + 1, e + 300)]
-            for text in (sentence, following):
-                text = _UNTICKED_OPTION.sub(" ", text)  # "[x] verbal  [ ] written"
-                if cue("consent_written").search(text):
+            following_end = min(len(view.text), line_e + 1, e + 300)
+            for start, end in ((s, e), (e, following_end)):
+                if _chosen(view, "consent_written", start, end):
                     form = "written"
-                elif cue("consent_verbal").search(text):
+                elif _chosen(view, "consent_verbal", start, end):
                     form = "verbal"
                 if form:
                     break
@@ -202,19 +205,11 @@ def _follow_up_visit(view: NoteView) -> bool:
     procedure work today: its scores are follow-up scores, not pre-procedure ones."""
     known = view.__dict__.get("_follow_up_visit")
     if known is None:
-        head = view.text[: _nth_line_end(view.text, 4)]
+        head = view.text[: nth_line_end(view.text, 4)]
         known = bool(_FOLLOW_UP_TITLE.search(head)) and view.work_span() is None
         view.__dict__["_follow_up_visit"] = known
     return known
 
-
-def _nth_line_end(text: str, n: int) -> int:
-    end = -1
-    for _ in range(n):
-        end = text.find("\n", end + 1)
-        if end < 0:
-            return len(text)
-    return end
 
 
 _STATEMENT_END = re.compile(r"[.;]\s")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from nlp.facts.view import NoteView, Target, cue
+from nlp.facts.view import NoteView, Target, cue, nth_line_end
 from nlp.levels import LevelMention
 from nlp.models import Contrast, Evidence, Medication, Procedure
 from nlp.regex_guard import compile_guarded
@@ -112,20 +112,8 @@ def _title_zone(view: NoteView, target: Target) -> bool:
         # inline "Procedure Note -" header can hold the history too.
         start = view.section_start(target.start)
         return "\n" not in view.text[start : target.start].strip("\n")
-    first_lines_end = _nth_line_end(view.text, 2)
+    first_lines_end = nth_line_end(view.text, 2)
     return target.start < first_lines_end and target.section is None
-
-
-def _nth_line_end(text: str, n: int) -> int:
-    pos = 0
-    for _ in range(n):
-        nxt = text.find("\n", pos)
-        if nxt < 0:
-            return len(text)
-        pos = nxt + 1
-        while pos < len(text) and text[pos] == "\n":
-            pos += 1
-    return pos
 
 
 def _inferred_epidural_steroid(

@@ -512,6 +512,19 @@ class NoteView:
         )
 
 
+def nth_line_end(text: str, n: int) -> int:
+    """Offset just past the first `n` lines of `text` (blank lines not counted)."""
+    pos = 0
+    for _ in range(n):
+        nxt = text.find("\n", pos)
+        if nxt < 0:
+            return len(text)
+        pos = nxt + 1
+        while pos < len(text) and text[pos] == "\n":
+            pos += 1
+    return pos
+
+
 def cue(name: str) -> re.Pattern[str]:
     """A named cue regex from patterns/cues.json."""
     return cues()[name]
