@@ -349,7 +349,7 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
 # "drew 20 mL of autologous blood ...; 18 mL was injected slowly", "- 18ml injected slowly".
 _INJECTED_NEXT = re.compile(
     r"[\s;:*\u2022-]*(\d+(?:\.\d+)?)\s*(ml|cc|mls)\b(?:\s+(?:of\s+)?(?:this|the\s+blood|blood))?"
-    r"\s*(?:was\s+|were\s+)?(?:then\s+)?(?:slowly\s+)?(?:injected|instilled|administered)\b",
+    + _INJECTED_AFTER.pattern,
     re.I,
 )
 

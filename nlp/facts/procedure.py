@@ -536,10 +536,11 @@ def levels(
     if corrected:
         # An addendum: "The injection level is corrected to L4-L5" replaces what was written.
         chosen = corrected
-    if any(_says_what_was_done(view, m) for m in chosen):
+    done = [m for m in chosen if _says_what_was_done(view, m)]
+    if done:
         # Where the title or the technique names levels, a level in a sentence about neither
         # ("Mild tenderness L4-S1 paraspinals", "L4-5 normal.") is an exam or imaging note.
-        chosen = [m for m in chosen if _says_what_was_done(view, m)]
+        chosen = done
     if kind == "epidural_steroid_injection":
         # A session that also had facet or medial branch blocks: their levels are not the
         # epidural's ("(1) L4-L5 and L5-S1 medial branch blocks (2) Left L5 TFESI").
