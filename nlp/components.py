@@ -155,7 +155,8 @@ class SentenceScopedConText(ConText):
                     modifier = ConTextModifier(rule, start, end, doc, max_scope=self.max_scope)
                 else:
                     sentence_end = starts[key + 1] if key + 1 < len(starts) else len(doc)
-                    scope = _sentence_scope(rule, start, end, starts[key], sentence_end)
+                    bounds = _aside_bounds(doc, start, end, starts[key], sentence_end)
+                    scope = _sentence_scope(rule, start, end, *bounds)
                     modifier = ConTextModifier(rule, start, end, doc, *scope)
                 by_sentence[key][1].append(modifier)
             for sentence_targets, modifiers in by_sentence.values():
@@ -173,6 +174,36 @@ class SentenceScopedConText(ConText):
             self.set_context_attributes(graph.edges)
         doc._.context_graph = graph
         return doc
+
+
+# How far (in tokens) a modifier may sit from the brackets of the aside that holds it.
+_ASIDE_REACH = 25
+
+
+def _aside_bounds(
+    doc: Doc, start: int, end: int, sentence_start: int, sentence_end: int
+) -> tuple[int, int]:
+    """The bounds a modifier's scope may reach: its sentence, or the parenthetical aside that
+    holds it. "bupivacaine 3 mL (lidocaine avoided d/t allergy)": "avoided" speaks of the
+    lidocaine in its parentheses, not of the bupivacaine outside them. A modifier that opens
+    its aside ("Omnipaque (not given)") still looks back at what the aside annotates."""
+    opening = None
+    for i in range(start - 1, max(sentence_start, start - _ASIDE_REACH) - 1, -1):
+        text = doc[i].text
+        if text == ")":
+            return sentence_start, sentence_end
+        if text == "(":
+            opening = i
+            break
+    if opening is None:
+        return sentence_start, sentence_end
+    for i in range(end, min(sentence_end, end + _ASIDE_REACH)):
+        if doc[i].text == ")":
+            aside_start = opening + 1 if opening + 1 < start else sentence_start
+            return aside_start, i
+        if doc[i].text == "(":
+            break
+    return sentence_start, sentence_end
 
 
 def _sentence_scope(

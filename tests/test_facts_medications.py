@@ -419,3 +419,14 @@ def test_contrast_concentration_is_not_a_dose_and_ac_does_not_end_a_sentence(run
 def test_a_steroid_volume_without_a_dose_is_not_read_as_milligrams(run):
     found = meds(run, "Then I injected Depo-Medrol 2 mL mixed with 3 mL of saline.")
     assert found[("methylprednisolone acetate", "epidural")].dose is None
+
+
+def test_a_negation_inside_an_aside_stays_inside_it(run):
+    found = meds(
+        run,
+        "Skin infiltrated with 0.25% bupivacaine 3 mL (lidocaine avoided d/t allergy). "
+        "Kenalog 40 mg injected. Omnipaque (not given).",
+    )
+    assert found[("bupivacaine", "skin")].volume_ml == 3.0
+    assert not any(name == "lidocaine" for name, _ in found)
+    assert not any(name == "iohexol" for name, _ in found)  # an aside opening with "not"
