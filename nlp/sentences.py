@@ -88,8 +88,31 @@ def _wraps(text: str, match: re.Match) -> bool:
     return (
         match.group(1) is None  # not a blank line
         and last_visible_char(text, match.start()) not in (".", "?", "!", ";", ":", "")
-        and (text[start].islower() or _hard_wrapped(text, match.start(), start))
+        and (
+            (text[start].islower() and not _next_line_fits(text, match.start(), start))
+            or _hard_wrapped(text, match.start(), start)
+        )
     )
+
+
+# Lines of one wrapped paragraph differ this much in length at most (ragged OCR, editors).
+_WRAP_SLACK = 10
+
+
+def _next_line_fits(text: str, line_end: int, next_start: int) -> bool:
+    """Whether the next line is so much longer than this one that its first word would
+    have fitted here: then this line ended by choice, not by wrapping, even though the next
+    starts in lower case ("ALLERGIES: IODINE - anaphylaxis, PCN" + "she signed consent ...").
+    A line that stops on an open word ("... with") still wraps."""
+    line_start = text.rfind("\n", 0, line_end) + 1
+    next_end = text.find("\n", next_start)
+    next_end = len(text) if next_end < 0 else next_end
+    first_word = text.find(" ", next_start, next_end)
+    first_word_length = (next_end if first_word < 0 else first_word) - next_start
+    shortfall = (next_end - next_start) - (line_end - line_start + 1 + first_word_length)
+    if shortfall <= _WRAP_SLACK:
+        return False
+    return not _OPEN_ENDING.search(text, max(line_start, line_end - 12), line_end)
 
 
 def wrapped_line_breaks(text: str) -> list[int]:

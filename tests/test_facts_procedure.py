@@ -924,3 +924,15 @@ def test_contrast_withheld_and_an_allergy_list_that_denies_contrast(run, text, s
 def test_rejected_levels_exam_levels_and_symptom_sides(run, text, levels, side):
     procedure = run(text).procedure
     assert (sorted(procedure.levels), procedure.laterality) == (levels, side)
+
+
+def test_a_blood_patch_offered_if_needed_is_not_todays_procedure(run):
+    result = run(
+        "Procedure: L5-S1 interlaminar epidural steroid injection under fluoroscopy.\n"
+        "Technique: 20G Tuohy, loss of resistance at L5-S1. Omnipaque 1.5 mL. "
+        "Methylprednisolone 80 mg injected.\n"
+        "Post-Procedure: Complication: inadvertent dural puncture (wet tap). Counseled on "
+        "post-dural puncture headache; blood patch discussed if needed.\n"
+    )
+    assert result.procedure.procedure_type == "epidural_steroid_injection"
+    assert result.procedure.is_epidural_injection

@@ -37,6 +37,16 @@ def sentences(text):
         ("Procedure: Lumbar interlaminar epidural steroid injection at the level of\n"
          "- L4-L5", ["Procedure: Lumbar interlaminar epidural steroid injection at the level of",
                       "- L4-L5"]),
+        # A lower-case line much longer than the one before it: the earlier line ended by
+        # choice (its first word would have fitted there), not by wrapping.
+        ("ALLERGIES: IODINE CONTRAST - anaphylaxis 2011, PCN\n"
+         "she was explained the risks benefits alternatives and signed consent today",
+         ["ALLERGIES: IODINE CONTRAST - anaphylaxis 2011, PCN",
+          "she was explained the risks benefits alternatives and signed consent today"]),
+        ("She has done six weeks of physical therapy and a\n"
+         "home exercise program without relief of the leg pain",
+         ["She has done six weeks of physical therapy and a\n"
+          "home exercise program without relief of the leg pain"]),
     ],
 )
 def test_sentence_boundaries(text, expected):
@@ -70,3 +80,20 @@ def test_punctuation_starts_match_the_leading_lookbehind_form():
             if text[m.start()] != ";" or _CAPITAL_START.match(text, m.end())
         ]
         assert fast == [m.span() for m in leading.finditer(text)]
+
+
+def test_unpunctuated_work_after_a_one_line_field_is_not_that_field(run):
+    """A hurried note without punctuation: the allergy line is a field, the lower-case lines
+    after it are the procedure, so the fluoroscopy and drugs in them count."""
+    result = run(
+        "Lumbar interlaminar epidural steroid injection L4-5 left\n"
+        "ALLERGIES: IODINE CONTRAST - anaphylaxis 2011, PCN\n"
+        "she was explained the risks benefits alternatives and signed consent\n"
+        "patient prone time out done prepped with chloraprep draped sterile fashion, fluoroscopy "
+        "used to identify the L4-5 interspace AP and lateral, lidocaine 1% 3 mls for skin, 20g "
+        "tuohy left paramedian loss of resistance to air, NO CONTRAST given due to iodine "
+        "contrast allergy, injected celestone soluspan 12 mg (2 mls), needle removed\n"
+    )
+    assert result.procedure.guidance == "fluoroscopy"
+    assert result.procedure.contrast.status == "contraindicated"
+    assert {m.name for m in result.medications} >= {"betamethasone", "lidocaine"}

@@ -54,6 +54,8 @@ BACKGROUND_SECTIONS = frozenset(
 _FIELD_SECTIONS = frozenset(
     {"diagnosis", "allergies", "home_medications", "consent", "imaging", "exam"}
 )
+# A field line this short is not a wrapped line of a paragraph.
+_SHORT_FIELD = 60
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _PROCEDURE_WORK = re.compile(
     r"\b(?:inject\w*|needle|tuohy|prep\w*|drape\w*|fluoro\w*|consent\w*|\d+\s*(?:mg|ml|cc)\b|"
@@ -272,6 +274,12 @@ class NoteView:
         if not nxt.strip() or nxt[:1] in (" ", "\t"):
             return None
         if nxt[:1].islower():
+            # A wrapped continuation, unless a short field line is followed by an unpunctuated
+            # account of the work ("ALLERGIES: IODINE - anaphylaxis\nshe signed consent").
+            next_end = self._text.find("\n", line_end + 1, end)
+            next_line = self._text[line_end + 1 : end if next_end < 0 else next_end]
+            if header_length <= _SHORT_FIELD and _PROCEDURE_WORK.search(next_line):
+                return line_end
             return None
         return line_end
 
