@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 
 from nlp import resources
 from nlp.extensions import doc_text, sentence_spans
+from nlp.typos import TypoLexicon
 
 TARGET_GROUP = "esicheck_targets"
 # Tokens before "(" that scispacy's long-form candidate can reach (it takes at most 32).
@@ -81,6 +82,8 @@ class LabelOnlyTargetMatcher(TargetMatcher):
     that per-span write is skipped.
     """
 
+    typos: TypoLexicon | None = None
+
     def __call__(self, doc: Doc) -> Doc:
         matcher = self._TargetMatcher__matcher
         labels = self.__dict__.setdefault("_labels", {})
@@ -90,8 +93,22 @@ class LabelOnlyTargetMatcher(TargetMatcher):
             if label is None:
                 label = self._label_of(rule_id)
             spans.append(Span(doc, start, end, label=label))
+        if self.typos is not None:
+            spans += self._misspelt_drugs(doc)
         doc.spans[self.span_group_name] = spans
         return doc
+
+    def _misspelt_drugs(self, doc: Doc) -> list[Span]:
+        """DRUG spans for long words one slip from a drug name ("dexametasone"); each carries
+        the rule of the term it stands for, so it reads as that drug."""
+        found = []
+        for start, end, term in self.typos.misspellings(doc_text(doc)):
+            tokens = doc.char_span(start, end)
+            if tokens is not None:
+                span = Span(doc, tokens.start, tokens.end, label="DRUG")
+                span._.target_rule = self._typo_rules[term]
+                found.append(span)
+        return found
 
     def _label_of(self, rule_id: int) -> int:
         """The label hash of a rule's category, remembered per rule id (the rules do not
@@ -114,16 +131,21 @@ def make_target_matcher(nlp: Language, name: str) -> TargetMatcher:
         TargetRule.from_dict(rule.model_dump(exclude_none=True))
         for rule in resources.target_rules()
     ]
-    for drug in resources.drug_lexicon().drugs:
+    lexicon = resources.drug_lexicon()
+    typo_rules: dict[str, TargetRule] = {}
+    for drug in lexicon.drugs:
         for term in drug.terms:
-            rules.append(
-                TargetRule(
-                    literal=term,
-                    category="DRUG",
-                    metadata={"value": drug.name, "role": drug.role},
-                )
+            rule = TargetRule(
+                literal=term, category="DRUG", metadata={"value": drug.name, "role": drug.role}
             )
+            rules.append(rule)
+            if term not in lexicon.exact_only:
+                typo_rules[term] = rule
     matcher.add(rules)
+    matcher.typos = TypoLexicon(
+        (term, str(rule.metadata["value"])) for term, rule in typo_rules.items()
+    )
+    matcher._typo_rules = typo_rules
     return matcher
 
 

@@ -105,6 +105,9 @@ class ContextFile(_Closed):
 class DrugFile(_Closed):
     comment: str | None = None
     drugs: list[DrugEntry]
+    # Terms that are also ordinary words ("contrast" ~ "contract"): matched exactly, never
+    # as a one-letter slip (see `nlp.typos`).
+    exact_only: list[str] = []
 
 
 def read_json(relative_path: str) -> Any:
