@@ -936,3 +936,31 @@ def test_a_blood_patch_offered_if_needed_is_not_todays_procedure(run):
     )
     assert result.procedure.procedure_type == "epidural_steroid_injection"
     assert result.procedure.is_epidural_injection
+
+
+def test_a_scheduled_esi_title_gives_way_when_the_note_says_it_was_not_done(run):
+    result = run(
+        "PROCEDURE: Left L5-S1 interlaminar epidural steroid injection    CPT 62323 (scheduled)\n"
+        "HISTORY: buttock pain, 12 weeks of PT.\n"
+        "RE-EXAMINATION: SI provocation positive on the left. The planned L5-S1 epidural was "
+        "not performed. Written consent for a left SI joint injection instead.\n"
+        "PROCEDURE PERFORMED: Left sacroiliac joint injection under fluoroscopic guidance.\n"
+        "Prone. 22G spinal needle into the inferior joint. Omnipaque 0.5 mL intra-articular. "
+        "Triamcinolone 40 mg injected.\n"
+    )
+    assert result.procedure.procedure_type == "si_joint"
+    assert not result.procedure.is_epidural_injection
+
+
+def test_history_and_imaging_headers_with_dates_or_asides_are_background(run):
+    result = run(
+        "CAUDAL EPIDURAL STEROID INJECTION -- PROCEDURE NOTE\n\n"
+        "H&P (updated today):\nFailed back surgery: L4-L5 laminectomy, L5-S1 TLIF. C6-C7 ACDF. "
+        "Last caudal epidural 05/2025 with 50% relief for 4 months.\n\n"
+        "MRI LUMBAR SPINE W/WO CONTRAST 02/11/2025 (full text): Epidural fibrosis at L4-L5. "
+        "L3-L4 moderate foraminal stenosis.\n\n"
+        "Procedure: Prone. Sacral hiatus identified under lateral fluoroscopy. 22G needle into "
+        "the sacral canal. Methylprednisolone 80 mg with 8 mL saline injected.\n"
+    )
+    assert result.procedure.approach == "caudal"
+    assert result.procedure.levels == []

@@ -157,6 +157,11 @@ def procedure_type(
         if hits:
             return decisive, [view.target_evidence(hits[0], "proc_type")]
     title = [t for t in mentions if _title_zone(view, t)]
+    if _esi_called_off(view) and any(t.value in NON_ESI_TYPES for t in title):
+        # "The planned L5-S1 epidural was not performed ... SI joint injection instead": the
+        # scheduled ESI title stays on the note, the other title says what was done.
+        title = [t for t in title if t.value in NON_ESI_TYPES]
+        mentions = [t for t in mentions if t.value != "epidural_steroid_injection"]
     pool = title or mentions
     # "epidural space" alone names where a needle went (an SCS lead, a blood patch), not an
     # epidural steroid injection: it decides only when nothing more specific is named.
@@ -234,6 +239,27 @@ def _stopped_before_injecting(view: NoteView) -> Evidence | None:
         if view.is_today(match.start()) and not view.in_history_sentence(match.start()):
             return view.evidence(match.start(), match.end(), "proc_type.stopped")
     return None
+
+
+_CALLED_OFF = re.compile(
+    r"\b(?:(?:was|were)\s+not\s+(?:performed|done|undertaken|carried out)|(?:was|were)\s+"
+    r"(?:cancel+ed|abandoned|not pursued)|instead of)\b",
+    re.I,
+)
+
+
+def _esi_called_off(view: NoteView) -> bool:
+    """Whether the note says the epidural injection was not done today ("the planned L5-S1
+    epidural was not performed", "instead of the epidural")."""
+    for target in view.targets_of("PROC_TYPE"):
+        if target.value != "epidural_steroid_injection" or not (
+            target.negated or target.hypothetical
+        ):
+            continue
+        sentence = view.sentence_text(target.start)
+        if _CALLED_OFF.search(sentence) and not view.in_history_sentence(target.start):
+            return True
+    return False
 
 
 def _stated_other_procedure(view: NoteView) -> list[Target]:
