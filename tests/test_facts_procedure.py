@@ -964,3 +964,21 @@ def test_history_and_imaging_headers_with_dates_or_asides_are_background(run):
     )
     assert result.procedure.approach == "caudal"
     assert result.procedure.levels == []
+
+
+@pytest.mark.parametrize(
+    "given_up",
+    [
+        "On aspiration, free-flowing CSF: inadvertent dural puncture at L4-L5. No medication "
+        "injected at this level; needle withdrawn.",
+        "Clear CSF returned = dural puncture. Needle withdrawn, nothing injected at L4-5.",
+    ],
+)
+def test_a_level_entered_but_given_nothing_is_not_todays_level(run, given_up):
+    result = run(
+        "Procedure: Lumbar interlaminar ESI L4-L5 under fluoroscopy.\n"
+        "Technique: L4-L5 interspace on AP fluoroscopy; 20G Tuohy midline at L4-L5 with LOR. "
+        f"{given_up} The procedure was continued one level lower. L5-S1 interspace localized, "
+        "Tuohy at L5-S1 with LOR to saline. Methylprednisolone 80 mg injected.\n"
+    )
+    assert result.procedure.levels == ["L5-S1"]

@@ -77,12 +77,22 @@ _SURGERY_BEFORE = re.compile(
     r"arthrodesis|tlif|plif|alif|s/p)\b[^.;\n]{0,20}$",
     re.I,
 )
+_NOTHING_INJECTED = (
+    r"(?:nothing|no (?:medication|medicine|drug|injectate|steroid)s?)\s+(?:(?:was|were)\s+)?"
+    r"(?:injected|given|delivered|placed)"
+)
 _NOT_INJECTED_BEFORE = re.compile(
-    r"\b(?:(?:nothing|no (?:medication|drug|injectate|steroid)s?)\s+(?:was|were)\s+"
-    r"(?:injected|given|delivered|placed)|(?:initial|first|failed|unsuccessful|aborted)\s+"
+    rf"\b(?:{_NOTHING_INJECTED}|(?:initial|first|failed|unsuccessful|aborted)\s+"
     r"(?:attempt|pass)(?:\s+was)?(?:\s+made)?)\s+(?:at|into|in)\s+(?:the\s+)?$",
     re.I,
 )
+# "dural puncture at L4-L5. No medication injected at this level": the level named before.
+_NOT_INJECTED_HERE = re.compile(
+    rf"\b{_NOTHING_INJECTED}\s+(?:at|into|in)\s+(?:this|that)\s+(?:level|space|interspace)",
+    re.I,
+)
+# How far before "... at this level" the level it points back to may be named.
+_THIS_LEVEL_REACH = 200
 _TITLE_LABEL = re.compile(r"[ \t]*(?:procedure(?:\s+performed)?|operation|title)\s*[.:]", re.I)
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
@@ -460,6 +470,25 @@ def _replaced_level(view: NoteView, mention: LevelMention, sentence: str) -> boo
     return any(mention.end <= m.start < cut for m in view.levels)
 
 
+def _levels_left_without_drug(view: NoteView) -> set[str]:
+    """Levels entered but given nothing ("dural puncture at L4-L5; nothing was injected at
+    L4-5", "No medication injected at this level"): the injection went elsewhere."""
+    found = {
+        level
+        for m in view.levels
+        if view.is_today(m.start)
+        and _NOT_INJECTED_BEFORE.search(view.text, max(0, m.start - 50), m.start)
+        for level in m.levels
+    }
+    for match in _NOT_INJECTED_HERE.finditer(view.text):
+        earlier = [
+            m for m in view.levels if match.start() - _THIS_LEVEL_REACH <= m.start < match.start()
+        ]
+        if earlier and view.is_today(match.start()):
+            found.update(earlier[-1].levels)
+    return found
+
+
 def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
     if not view.is_today(mention.start) or view.unchecked(mention.start, mention.end):
         return False  # background, or "[ ] L3" in a template: a level not chosen
@@ -576,7 +605,7 @@ def levels(
         for m in view.levels
         if view.is_today(m.start) and _replaced_level(view, m, view.sentence_text(m.start))
         for level in m.levels
-    }
+    } | _levels_left_without_drug(view)
     if replaced:
         # A level given up in the body ("L4-L5 narrowed, L5-S1 used instead") is not today's
         # wherever else it is named ("Level(s): L4-L5 (scheduled)").
