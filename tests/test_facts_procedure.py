@@ -982,3 +982,57 @@ def test_a_level_entered_but_given_nothing_is_not_todays_level(run, given_up):
         "Tuohy at L5-S1 with LOR to saline. Methylprednisolone 80 mg injected.\n"
     )
     assert result.procedure.levels == ["L5-S1"]
+
+
+BODY_THEN_ADDENDUM = (
+    "Procedure: Left L4-L5 interlaminar epidural steroid injection, fluoroscopic guidance\n"
+    "Technique: Prone. A 20G Tuohy was advanced via a left paramedian approach at L4-L5 with "
+    "LOR to saline. Methylprednisolone acetate 80 mg (2 mL) with 2 mL saline injected.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("addendum", "field", "expected"),
+    [
+        ("ADDENDUM (08/06/2025): Level correction. Saved images confirm the Tuohy needle "
+         "entered the L3-L4 interlaminar space, not L4-L5 as dictated above.",
+         "levels", ["L3-L4"]),
+        ("ADDENDUM 10/21/2025: Side correction. The title and description erroneously state "
+         "\"left.\" The injection was performed via a RIGHT paramedian approach at L4-L5.",
+         "laterality", "right"),
+    ],
+)
+def test_an_addendum_that_corrects_the_note_wins(run, addendum, field, expected):
+    result = run(BODY_THEN_ADDENDUM + addendum + "\n")
+    assert getattr(result.procedure, field) == expected
+
+
+def test_an_addendum_correcting_the_dose_replaces_the_body_amount(run):
+    result = run(
+        BODY_THEN_ADDENDUM + "Addendum: Correction to injectate documented above. "
+        "Methylprednisolone acetate 40 mg (1 mL) was injected, NOT 80 mg.\n"
+    )
+    steroid = next(m for m in result.medications if m.role == "steroid")
+    assert (steroid.dose.value, steroid.volume_ml) == (40, 1.0)
+
+
+def test_an_addendum_without_a_correction_does_not_replace_the_body(run):
+    result = run(
+        BODY_THEN_ADDENDUM + "ADDENDUM: Patient called at 5 pm, doing well, mild soreness at "
+        "the injection site. Methylprednisolone acetate 80 mg was well tolerated.\n"
+    )
+    assert result.procedure.levels == ["L4-L5"] and result.procedure.laterality == "left"
+    steroid = next(m for m in result.medications if m.role == "steroid")
+    assert steroid.dose.value == 80
+
+
+def test_findings_under_an_imaging_header_are_the_report_not_the_procedure(run):
+    result = run(
+        "Procedure: Caudal epidural steroid injection with fluoroscopic guidance\n\n"
+        "Imaging: MRI lumbar spine w/ and w/o contrast 01/09/2025 --\n"
+        "FINDINGS: L4-L5 laminectomy, L5-S1 fusion. Epidural fibrosis around the left L5 "
+        "root. L3-L4 mild bulge.\n\n"
+        "Procedure: Sacral hiatus identified on lateral fluoroscopy. Needle into the caudal "
+        "canal. Methylprednisolone 40 mg with 9 mL saline injected.\n"
+    )
+    assert result.procedure.levels == [] and result.procedure.laterality is None

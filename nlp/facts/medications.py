@@ -548,8 +548,17 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
         and ("repeat" in folded or "side" in folded or "left:" in folded or "right:" in folded)
         and bool(_SIDE_ACCOUNT.search(view.text))
     )
+    # "ADDENDUM: Correction ... methylprednisolone 40 mg was injected, NOT 80 mg": the
+    # addendum's amounts replace the body's for the drugs it names.
+    amended = {
+        drug.value
+        for i, drug in enumerate(drugs)
+        if view.corrections and amounts[i].spans and view.in_correction(drug.start)
+    }
     for i, drug in enumerate(drugs):
         if drug.role == "contrast" and drug.negated:
+            continue
+        if drug.value in amended and not view.in_correction(drug.start):
             continue
         route, is_explicit = _route(view, drug, drugs)
         amount = amounts[i]

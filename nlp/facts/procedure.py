@@ -93,6 +93,7 @@ _NOT_INJECTED_HERE = re.compile(
 )
 # How far before "... at this level" the level it points back to may be named.
 _THIS_LEVEL_REACH = 200
+_NOT_BEFORE = re.compile(r"\bnot\s+(?:at\s+)?(?:the\s+)?$", re.I)
 _TITLE_LABEL = re.compile(r"[ \t]*(?:procedure(?:\s+performed)?|operation|title)\s*[.:]", re.I)
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 
@@ -591,6 +592,15 @@ def levels(
     if corrected:
         # An addendum: "The injection level is corrected to L4-L5" replaces what was written.
         chosen = corrected
+    elif view.corrections:
+        amended = [
+            m
+            for m in chosen
+            if view.in_correction(m.start)
+            and not _NOT_BEFORE.search(view.text, max(0, m.start - 12), m.start)
+        ]
+        # "the Tuohy entered the L3-L4 interlaminar space, not L4-L5 as dictated"
+        chosen = amended or chosen
     done = [m for m in chosen if _says_what_was_done(view, m)]
     if done:
         # Where the title or the technique names levels, a level in a sentence about neither
@@ -766,6 +776,13 @@ def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, lis
         found = epidural_sides or found
     completed = [item for item in found if not _in_abandoned_clause(view, item[1], item[2])]
     found = completed or found  # the side of an attempt given up for another approach
+    amended = [
+        item
+        for item in found
+        if view.in_correction(item[1])
+        and not _NOT_BEFORE.search(view.text, max(0, item[1] - 12), item[1])
+    ]
+    found = amended or found  # "ADDENDUM: Side correction ... performed via a RIGHT approach"
     if not found:
         return None, []
     values = {v for v, _, _ in found}

@@ -54,6 +54,16 @@ BACKGROUND_SECTIONS = frozenset(
 _FIELD_SECTIONS = frozenset(
     {"diagnosis", "allergies", "home_medications", "consent", "imaging", "exam"}
 )
+# An addendum paragraph, and the words that make it a correction of the note above it.
+_ADDENDUM_START = re.compile(
+    r"^[ \t>*#-]*(?:addend(?:um|a)|late entry|amendment)\b", re.I | re.M
+)
+_CORRECTION_CUE = re.compile(
+    r"\b(?:correct(?:ion|ed|s)?|erroneous(?:ly)?|in error|incorrect(?:ly)?|mis-?dictated|"
+    r"mis-?documented|should (?:read|have read)|not\s+(?:[\w-]+\s+){0,2}as\s+"
+    r"(?:dictated|documented|stated|written|recorded))\b",
+    re.I,
+)
 # A field line this short is not a wrapped line of a paragraph.
 _SHORT_FIELD = 60
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -171,7 +181,7 @@ class NoteView:
             end = self.doc[end_tok - 1].idx + len(self.doc[end_tok - 1].text)
             spans.append((start, end, section.category))
         spans.sort()
-        self._section_spans = self._bound_inline_sections(spans)
+        self._section_spans = self._report_findings(self._bound_inline_sections(spans))
         self._section_starts = [s[0] for s in self._section_spans]
 
     def _bound_inline_sections(
@@ -217,6 +227,27 @@ class NoteView:
                     continue
             bounded.append((start, end, category))
         return bounded
+
+    def _report_findings(
+        self, spans: list[tuple[int, int, str | None]]
+    ) -> list[tuple[int, int, str | None]]:
+        """A "FINDINGS:" header on the line after "Imaging: MRI lumbar spine ..." belongs to
+        the imaging report, not to the procedure's findings."""
+        result = []
+        report_start: int | None = None
+        for start, end, category in spans:
+            if category == "imaging":
+                report_start = start
+            elif (
+                category == "findings"
+                and report_start is not None
+                and not _BLANK_LINE.search(self._text, report_start, start)
+            ):
+                category = "imaging"
+            elif category is not None:
+                report_start = None
+            result.append((start, end, category))
+        return result
 
     def _work_start(self, line_end: int, end: int, inline: bool) -> int | None:
         """Where a background section (indication, history, plan...) gives way to an unheaded
@@ -426,6 +457,22 @@ class NoteView:
             )
         found.sort(key=lambda t: (t.start, -t.end))
         return found
+
+    @cached_property
+    def corrections(self) -> list[tuple[int, int]]:
+        """Paragraphs of an addendum that corrects the note ("ADDENDUM: Level correction ...
+        the needle entered L3-L4, not L4-L5 as dictated"): what they say replaces the body."""
+        text = self._text
+        spans = []
+        for match in _ADDENDUM_START.finditer(text):
+            gap = _BLANK_LINE.search(text, match.end())
+            end = gap.start() if gap else len(text)
+            if _CORRECTION_CUE.search(text, match.start(), end):
+                spans.append((match.start(), end))
+        return spans
+
+    def in_correction(self, char: int) -> bool:
+        return any(start <= char < end for start, end in self.corrections)
 
     def in_unchecked_option(self, char: int) -> bool:
         """The text sits in a template option whose box is empty: "[ ] Epidural (ILESI/TFESI/
