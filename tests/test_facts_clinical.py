@@ -434,3 +434,21 @@ def test_scores_of_a_follow_up_visit_without_a_procedure_are_follow_up(run):
         "Pain: 4/10 today.\n\nPlan: Continue home exercise.\n"
     )
     assert [(p.timing, p.value) for p in run(text).pain_scores] == [("follow_up", 4.0)]
+
+
+@pytest.mark.parametrize(
+    ("line", "documented", "form"),
+    [
+        ("Consent: ( ) signed  (X) verbal -- risks, benefits, alternatives reviewed", True,
+         "verbal"),
+        ("Informed Consent: ( ) signed  ( ) verbal\nConsent Comments: ***", False, None),
+        ("Consent: (x) signed ( ) verbal", True, "written"),
+    ],
+)
+def test_consent_radio_buttons_typed_as_parentheses(run, line, documented, form):
+    result = run(
+        "Procedure: L4-5 interlaminar ESI under fluoroscopy.\n"
+        f"{line}\n"
+        "Technique: LOR at L4-5. Kenalog 80 mg injected.\n"
+    )
+    assert (result.consent.documented, result.consent.form) == (documented, form)

@@ -134,8 +134,8 @@ def consent(view: NoteView) -> Consent:
                 continue
         if cue("consent_negative").search(sentence):
             continue
-        if "[" in line and not _chosen(view, "consent_positive", match.end(), line_e):
-            continue  # "Consent: [ ] verbal  [ ] written": no option chosen
+        if view.has_box(line) and not _chosen(view, "consent_positive", match.end(), line_e):
+            continue  # "Consent: [ ] verbal  [ ] written", "( ) signed ( ) verbal": none chosen
         near = view.text[s : min(e, match.end() + 25)]
         if re.search(r"\b(?:will|to be obtained|plan to|would)\b", near, re.I):
             continue  # "consent will be obtained", not "... obtained; contrast would not be used"

@@ -90,7 +90,7 @@ def _next_line_is_label(text: str, line_end: int, end: int) -> bool:
     return bool(_LABEL_LINE.match(text, line_end + 1, min(end, line_end + 60)))
 
 
-_UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\u2610)\s*$")
+_UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\(\s?\)|\u2610)\s*$")
 _CHECKED_ANSWER = re.compile(
     r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}:{0,2}\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|none|y|n)\b",  # noqa: E501
     re.I,
@@ -101,8 +101,10 @@ _NEGATIVE_ANSWER = re.compile(
     r"(?:[.;,|(\u2013\u2014-]|$)",
     re.I | re.M,
 )
-_ANY_BOX = re.compile(r"\[\s*[xX\u2713]?\s*\]|[\u2610\u2612]")
-_EMPTY_BOX = re.compile(r"\[\s*\]|\u2610")
+_ANY_BOX = re.compile(r"\[\s*[xX\u2713]?\s*\]|\(\s?[xX\u2713]?\s?\)|[\u2610\u2612]")
+# "( ) signed  (X) verbal": radio buttons typed as parentheses.
+_PAREN_BOX = re.compile(r"\(\s?[xX\u2713]?\s?\)")
+_EMPTY_BOX = re.compile(r"\[\s*\]|\(\s?\)|\u2610")
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 # Words that put a technique mention in the past ("last ESI ... with loss of resistance").
 _EARLIER_WORK = re.compile(r"\b(?:previous(?:ly)?|prior(?!\s+to\b)|last|ago|history)\b", re.I)
@@ -171,7 +173,12 @@ class NoteView:
         # Doc.text joins every token on each access: read it once.
         self._text = doc_text(self.doc)
         self._original = self.doc._.esi_original or self._text
-        self._has_boxes = "[" in self._text or "\u2610" in self._text or "\u2612" in self._text
+        self._has_boxes = (
+            "[" in self._text
+            or "\u2610" in self._text
+            or "\u2612" in self._text
+            or bool(_PAREN_BOX.search(self._text))
+        )
         spans: list[tuple[int, int, str | None]] = []
         for section in self.doc._.sections:
             start_tok, end_tok = section.section_span
@@ -473,6 +480,10 @@ class NoteView:
 
     def in_correction(self, char: int) -> bool:
         return any(start <= char < end for start, end in self.corrections)
+
+    def has_box(self, text: str) -> bool:
+        """Whether `text` (a line of the note) holds a template checkbox or radio button."""
+        return self._has_boxes and _ANY_BOX.search(text) is not None
 
     def in_unchecked_option(self, char: int) -> bool:
         """The text sits in a template option whose box is empty: "[ ] Epidural (ILESI/TFESI/
