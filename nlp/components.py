@@ -8,6 +8,7 @@ import re
 from bisect import bisect_left, bisect_right
 
 import numpy
+from medspacy.common.util import prune_overlapping_matches
 from medspacy.context import ConText, ConTextRule
 from medspacy.context.context_graph import ConTextGraph
 from medspacy.context.context_modifier import ConTextModifier
@@ -37,8 +38,12 @@ class SectionSpansSectionizer(Sectionizer):
     finding the headers; esicheck reads sections by character offset from `doc._.sections`.
     """
 
+    header_patterns: tuple[tuple[re.Pattern[str], int], ...] = ()
+
     def __call__(self, doc: Doc) -> Doc:
         matches = self._Sectionizer__matcher(doc)
+        if self.header_patterns:
+            matches = self._with_header_patterns(doc, matches)
         if self.require_start_line:
             matches = self.filter_start_lines(doc, matches)
         if self._parent_sections:
@@ -59,18 +64,44 @@ class SectionSpansSectionizer(Sectionizer):
         return doc
 
 
+    def _with_header_patterns(
+        self, doc: Doc, matches: list[tuple[int, int, int]]
+    ) -> list[tuple[int, int, int]]:
+        """Add the regex header rules' matches ("H&P (updated today):"), read from the note's
+        text once; medspaCy's regex matcher re-joins the doc's tokens for every pattern."""
+        text = doc_text(doc)
+        found = list(matches)
+        for pattern, match_id in self.header_patterns:
+            for match in pattern.finditer(text):
+                span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+                if span is not None and len(span):
+                    found.append((match_id, span.start, span.end))
+        if len(found) == len(matches):
+            return matches
+        return prune_overlapping_matches(sorted(found, key=lambda m: (m[1], -m[2])))
+
+
 @Language.factory(
     "esicheck_sectionizer", assigns=["doc._.sections"], requires=["token.is_sent_start"]
 )
 def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
-    """medspaCy Sectionizer loaded with the procedure-note section rules."""
+    """medspaCy Sectionizer loaded with the procedure-note section rules; rules with a regex
+    `pattern` are matched by the component itself (see `_with_header_patterns`)."""
     sectionizer = SectionSpansSectionizer(
         nlp, name=name, rules=None, input_span_type=None, span_attrs=None, require_start_line=True
     )
-    data = resources.section_rules()
-    sectionizer.add(
-        [SectionRule.from_dict(rule.model_dump(exclude_none=True)) for rule in data.section_rules]
-    )
+    rules = [
+        SectionRule.from_dict(rule.model_dump(exclude_none=True))
+        for rule in resources.section_rules().section_rules
+    ]
+    sectionizer.add([rule for rule in rules if not isinstance(rule.pattern, str)])
+    rule_map = sectionizer._Sectionizer__matcher.rule_map
+    header_patterns = []
+    for number, rule in enumerate(r for r in rules if isinstance(r.pattern, str)):
+        rule_id = f"{rule.category}_header_pattern_{number}"
+        rule_map[rule_id] = rule
+        header_patterns.append((re.compile(rule.pattern), nlp.vocab.strings.add(rule_id)))
+    sectionizer.header_patterns = tuple(header_patterns)
     return sectionizer
 
 
@@ -102,12 +133,10 @@ class LabelOnlyTargetMatcher(TargetMatcher):
         """DRUG spans for long words one slip from a drug name ("dexametasone"); each carries
         the rule of the term it stands for, so it reads as that drug."""
         found = []
-        for start, end, term in self.typos.misspellings(doc_text(doc)):
-            tokens = doc.char_span(start, end)
-            if tokens is not None:
-                span = Span(doc, tokens.start, tokens.end, label="DRUG")
-                span._.target_rule = self._typo_rules[term]
-                found.append(span)
+        for index, term in self.typos.misspelt_tokens(doc):
+            span = Span(doc, index, index + 1, label="DRUG")
+            span._.target_rule = self._typo_rules[term]
+            found.append(span)
         return found
 
     def _label_of(self, rule_id: int) -> int:

@@ -12,13 +12,16 @@ word is judged once per process.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+
+import numpy
+from spacy.attrs import LENGTH, LOWER
+from spacy.tokens import Doc
 
 # Shorter words are too close to everyday English for a one-edit match.
 MIN_LENGTH = 8
-_LONG_WORD = re.compile(rf"[A-Za-z]{{{MIN_LENGTH - 1},}}")
 _MEMO_LIMIT = 20_000
+_UNSEEN = object()
 
 
 def _deletions(word: str) -> set[str]:
@@ -60,6 +63,7 @@ class TypoLexicon:
             for key in _deletions(term) | {term}:
                 self._index.setdefault(key, set()).add(term)
         self._memo: dict[str, str | None] = {}
+        self._by_hash: dict[int, str | None] = {}
 
     def correct(self, word: str) -> str | None:
         """The term a misspelt word stands for, or None (exact terms, ordinary words, and
@@ -83,9 +87,21 @@ class TypoLexicon:
             return None
         return min(close, key=lambda t: (abs(len(t) - len(word)), t))
 
-    def misspellings(self, text: str) -> Iterable[tuple[int, int, str]]:
-        """(start, end, term) for every long word of `text` that is a misspelt term."""
-        for match in _LONG_WORD.finditer(text):
-            term = self.correct(match.group(0))
+    def misspelt_tokens(self, doc: Doc) -> list[tuple[int, str]]:
+        """(token index, term) for every token of `doc` that is a misspelt term. Each distinct
+        long word of the note is looked up once, by its lexeme hash."""
+        columns = doc.to_array([LOWER, LENGTH])
+        lowers = columns[:, 0]
+        long_words = numpy.unique(lowers[columns[:, 1] >= MIN_LENGTH - 1])
+        found = []
+        strings = doc.vocab.strings
+        for key in long_words.tolist():
+            term = self._by_hash.get(key, _UNSEEN)
+            if term is _UNSEEN:
+                word = strings[key]
+                term = self.correct(word) if word.isalpha() else None
+                if len(self._by_hash) < _MEMO_LIMIT:
+                    self._by_hash[key] = term
             if term is not None:
-                yield match.start(), match.end(), term
+                found += [(int(i), term) for i in numpy.flatnonzero(lowers == key)]
+        return found
