@@ -1036,3 +1036,28 @@ def test_findings_under_an_imaging_header_are_the_report_not_the_procedure(run):
         "canal. Methylprednisolone 40 mg with 9 mL saline injected.\n"
     )
     assert result.procedure.levels == [] and result.procedure.laterality is None
+
+
+@pytest.mark.parametrize(
+    "contrast_line",
+    ["Contrast: ( ) Yes  (X) No", "Contrast ....... ( ) Yes  (X) No", "Contrast: [ ] Yes [x] No"],
+)
+def test_a_template_contrast_answer_of_no_means_not_used(run, contrast_line):
+    result = run(
+        "PROCEDURE: L5-S1 interlaminar epidural steroid injection\n"
+        "Guidance: Fluoroscopy - Yes\n"
+        f"{contrast_line}\n"
+        "TECHNIQUE: LOR at L5-S1. Dexamethasone 10 mg injected.\n"
+    )
+    assert result.procedure.contrast.status == "not_used"
+
+
+def test_a_no_answer_covers_every_term_of_its_label(run):
+    result = run(
+        "PROCEDURE: Caudal epidural steroid injection\n"
+        "Guidance:   Fluoroscopy - Yes\n"
+        "Adhesiolysis / hypertonic saline / hyaluronidase: No\n"
+        "TECHNIQUE: Sacral hiatus on lateral fluoroscopy. Needle into the caudal canal. "
+        "Omnipaque 4 mL. Triamcinolone 80 mg injected.\n"
+    )
+    assert result.procedure.procedure_type == "epidural_steroid_injection"

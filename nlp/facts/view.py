@@ -92,12 +92,16 @@ def _next_line_is_label(text: str, line_end: int, end: int) -> bool:
 
 _UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\(\s?\)|\u2610)\s*$")
 _CHECKED_ANSWER = re.compile(
-    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}:{0,2}\s*(?:(?:\[\s?\]|\u2610)\s*\w+\s*)*(?:\[\s*[xX\u2713]\s*\]|\u2612)\s*(yes|no|none|y|n)\b",  # noqa: E501
+    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}(?::{1,2}|\.{2,})?\s*(?:(?:\[\s?\]|\(\s?\)|\u2610)\s*\w+\s*)*"
+    r"(?:\[\s*[xX\u2713]\s*\]|\(\s?[xX\u2713]\s?\)|\u2612)\s*(yes|no|none|y|n)\b",
     re.I,
 )
 # "Prior ESI: None", "Prior injections:: no" answer a template label in the negative.
+# How far a field's answer may follow a term of its label: "Adhesiolysis / hypertonic
+# saline / hyaluronidase: No" answers for all three.
+_ANSWER_REACH = 48
 _NEGATIVE_ANSWER = re.compile(
-    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}(?::{1,2}|\.{2,})[ \t]*(?:none|no|n/?a|never|denies)[ \t]*"
+    r"[ \t]*(?:[\w/()-]+[ \t]*){0,6}(?::{1,2}|\.{2,})[ \t]*(?:none|no|n/?a|never|denies)[ \t]*"
     r"(?:[.;,|(\u2013\u2014-]|$)",
     re.I | re.M,
 )
@@ -500,7 +504,7 @@ class NoteView:
         boxes = self._has_boxes
         if boxes and _UNCHECKED_BEFORE.search(self._text, max(0, start - 8), start):
             return True
-        following = self._text[end : end + 24]
+        following = self._text[end : end + _ANSWER_REACH]
         if ":" not in following and ".." not in following:
             return False  # neither "Label: [x] No", "Label: none" nor "Label ..... N/A" follows
         line_end = self._text.find("\n", end, end + 80)
@@ -509,7 +513,9 @@ class NoteView:
         )
         if answer:
             return answer.group(1).lower().startswith("n")
-        return bool(_NEGATIVE_ANSWER.match(self._text, end, min(len(self._text), end + 40)))
+        return bool(
+            _NEGATIVE_ANSWER.match(self._text, end, min(len(self._text), end + _ANSWER_REACH + 16))
+        )
 
     def _context_flags(self) -> dict[tuple[int, int], set[str]]:
         """ConText modifier categories per target token span, read from the context graph
