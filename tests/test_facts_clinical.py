@@ -452,3 +452,22 @@ def test_consent_radio_buttons_typed_as_parentheses(run, line, documented, form)
         "Technique: LOR at L4-5. Kenalog 80 mg injected.\n"
     )
     assert (result.consent.documented, result.consent.form) == (documented, form)
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "Complications: (X) None  ( ) Other: ______",
+        "Consent: R/B/A including dural puncture, spinal cord injury reviewed; signed.\n"
+        "Post: tolerated well, no complications.",
+        "Consent signed. Risks reviewed incl. infection, bleeding, dural puncture/headache.\n"
+        "Post: no complications.",
+    ],
+)
+def test_complications_none_and_risks_named_in_consent(run, post):
+    result = run(
+        "Procedure: L4-5 interlaminar ESI under fluoroscopy.\n"
+        "Technique: LOR at L4-5. Kenalog 80 mg injected.\n"
+        f"{post}\n"
+    )
+    assert result.post_procedure.complications == "none"

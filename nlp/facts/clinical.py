@@ -781,8 +781,8 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
             "anesthesia",
         ) or view.in_history_sentence(match.start()):
             continue  # a past vasovagal episode or a PDPH diagnosis is not today's complication
-        if re.search(r"\brisks?\b", view.sentence_text(match.start()), re.I):
-            continue
+        if _RISKS_NAMED.search(view.sentence_text(match.start())):
+            continue  # "R/B/A including dural puncture ...": a risk discussed, not an event
         if view.in_unchecked_option(match.start()):
             continue  # "Complications: [X] None [ ] Vasovagal": an option not chosen
         complications = "present"
@@ -790,6 +790,9 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
         break
     documented = bool(evidence) or has_post_score
     return PostProcedure(documented=documented, complications=complications, evidence=evidence[:4])
+
+
+_RISKS_NAMED = re.compile(r"\brisks?\b|\br/b(?:/a)?\b|\brba\b", re.I)
 
 
 def _prior_anchors(view: NoteView, document_type: str | None) -> list:
