@@ -926,13 +926,16 @@ def test_rejected_levels_exam_levels_and_symptom_sides(run, text, levels, side):
     assert (sorted(procedure.levels), procedure.laterality) == (levels, side)
 
 
-def test_a_blood_patch_offered_if_needed_is_not_todays_procedure(run):
+@pytest.mark.parametrize(
+    "offer", ["blood patch discussed if needed", "call if positional HA, may need blood patch"]
+)
+def test_a_blood_patch_offered_if_needed_is_not_todays_procedure(run, offer):
     result = run(
         "Procedure: L5-S1 interlaminar epidural steroid injection under fluoroscopy.\n"
         "Technique: 20G Tuohy, loss of resistance at L5-S1. Omnipaque 1.5 mL. "
         "Methylprednisolone 80 mg injected.\n"
         "Post-Procedure: Complication: inadvertent dural puncture (wet tap). Counseled on "
-        "post-dural puncture headache; blood patch discussed if needed.\n"
+        f"post-dural puncture headache; {offer}.\n"
     )
     assert result.procedure.procedure_type == "epidural_steroid_injection"
     assert result.procedure.is_epidural_injection
