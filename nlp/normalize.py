@@ -22,8 +22,47 @@ _ONE_FOR_L = re.compile(r"1(?<=[a-z]{3}1)(?=[a-z]*\b)(?![a-z]*\d)")
 _RN_UNIT = re.compile(r"rn(?:(?<=\drn)|(?<=\d rn))(g|l|L|cg)\b")
 
 
+# Speech recognition without an editor writes the spoken punctuation as words: "injection
+# period new paragraph INDICATION colon ...". Only notes that do it several times are read so.
+_DICTATED_PUNCTUATION = re.compile(r"\b(?:new paragraph|period|comma)\b", re.I)
+_DICTATED_MINIMUM = 3
+_SPOKEN_MARK = re.compile(
+    r" (?:(period|full stop)(?! of\b)|(comma)|(semicolon))\b"
+    r"|^([ \t]*[A-Za-z][\w /&-]{0,30}?) (colon)\b",
+    re.I | re.M,
+)
+_SPOKEN_BREAK = re.compile(r"[ \t]*\b(?:new paragraph|next paragraph|new line)\b[ \t]*", re.I)
+_SPOKEN_PUNCTUATION = {"period": ".", "full stop": ".", "comma": ",", "semicolon": ";"}
+# "a period", "the observation period": the word, not the mark.
+_PERIOD_AS_WORD = re.compile(
+    r"\b(?:a|the|this|that|same|time|trial|waiting|recovery|observation|refractory)$", re.I
+)
+
+
+def _written_punctuation(match: re.Match) -> str:
+    """A spoken mark as its character, padded to the same length."""
+    width = match.end() - match.start()
+    spoken = match.group(1) or match.group(2) or match.group(3)
+    if match.group(1) and _PERIOD_AS_WORD.search(match.string, 0, match.start()):
+        return match.group(0)
+    if spoken:
+        return _SPOKEN_PUNCTUATION[spoken.lower()].ljust(width)
+    return (match.group(4) + ":").ljust(width)
+
+
+def _dictation_repaired(text: str) -> str:
+    """Spoken punctuation written out as punctuation, when the note dictates it."""
+    marks = _DICTATED_PUNCTUATION.findall(text)
+    if len(marks) < _DICTATED_MINIMUM:
+        return text
+    # The line break last, so the next line starts at its first word.
+    text = _SPOKEN_BREAK.sub(lambda match: "\n\n".rjust(match.end() - match.start()), text)
+    return _SPOKEN_MARK.sub(_written_punctuation, text)
+
+
 def reading_text(text: str) -> str:
-    """`text` with wrapped line breaks as spaces and OCR misreadings repaired (same length)."""
+    """`text` with wrapped line breaks as spaces, spoken punctuation of a raw dictation as
+    punctuation, and OCR misreadings repaired (same length)."""
     if "\n" in text:
         breaks = wrapped_line_breaks(text)
         if breaks:
@@ -35,6 +74,8 @@ def reading_text(text: str) -> str:
                 previous = i + 1
             pieces.append(text[previous:])
             text = "".join(pieces)
+    if "period" in text or "comma" in text or "paragraph" in text:
+        text = _dictation_repaired(text)
     if "0" in text:
         text = _LEADING_ZERO.sub("O", text)
     if "1" in text:

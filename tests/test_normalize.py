@@ -38,3 +38,32 @@ def test_evidence_quotes_the_note_as_written(run):
         for evidence in medication.evidence:
             assert text[evidence.start : evidence.end] == evidence.text
     assert "Depo-Medro1" in {e.text for e in found["methylprednisolone acetate"].evidence}
+
+
+def test_spoken_punctuation_of_a_raw_dictation_is_read_as_punctuation():
+    text = (
+        "PROCEDURE colon caudal epidural steroid injection period new paragraph INDICATION "
+        "colon leg pain comma numbness period he had a trial period of PT period"
+    )
+    reading = reading_text(text)
+    assert len(reading) == len(text)
+    assert reading.startswith("PROCEDURE:      caudal epidural steroid injection.")
+    assert "\n\nINDICATION:" in reading and "leg pain,      numbness." in reading
+    assert "a trial period of PT." in reading  # the word, not the mark
+
+
+def test_a_note_that_merely_says_period_or_colon_is_left_alone():
+    text = "Sigmoid colon cancer in 2010. Observation period 20 minutes, then discharged."
+    assert reading_text(text) == text
+
+
+def test_a_dictated_note_reads_its_sections_and_sentences(run):
+    result = run(
+        "PROCEDURE colon caudal epidural steroid injection under fluoroscopy period new "
+        "paragraph INDICATION colon post laminectomy syndrome period he did physical therapy for "
+        "ten weeks with not significant benefit period because of the prior surgery we choose "
+        "the caudal approach period he never had epidural injection before period new paragraph "
+        "TECHNIQUE colon needle into the sacral hiatus comma dexamethasone 10 mg injected period"
+    )
+    assert not result.prior_injection.is_repeat
+    assert result.conservative_care.weeks == 10
