@@ -471,3 +471,30 @@ def test_complications_none_and_risks_named_in_consent(run, post):
         f"{post}\n"
     )
     assert result.post_procedure.complications == "none"
+
+
+@pytest.mark.parametrize(
+    ("history", "documented", "percent"),
+    [
+        ("HPI: Her first L4-L5 interlaminar epidural was performed here on 01/28/2025. She was "
+         "60-70% better for about 2 months.", True, 60),  # a range: the lower figure
+        ("Prior: Right L5 TFESI 12/10/2024 - 70% relief x 3 months.", True, 70),
+        ("Hx: ILESI #1 on 7/15/25: half the pain gone until recently.", True, 50),
+        ("He had an L4-5 interlaminar epidural 10/09/2024 and reports excellent relief, about "
+         "90%, lasting 5 months.", True, 90),
+        ("Interval: Seen after L4-5 ILESI 02/25/2025. Pt says it helped maybe 20%, for a week.",
+         True, 20),
+        ("Prior injections: L3-4 ILESI on 03/04/2025. Patient reports minimal benefit.", True,
+         None),  # a response in words, not "no relief"
+        ("Returns 12 weeks after her first interlaminar ESI on 02/11/2025. Pain improved from a "
+         "baseline of 8/10 to 3/10 for about 6 weeks.", True, None),
+    ],
+)
+def test_prior_injection_response_wordings(run, history, documented, percent):
+    result = run(
+        f"{history}\n\nPROCEDURE: Left L4-L5 interlaminar epidural steroid injection with "
+        "fluoroscopy.\nTechnique: LOR at L4-L5. Triamcinolone 40 mg injected.\n"
+    )
+    prior = result.prior_injection
+    assert prior.is_repeat
+    assert (prior.documented, prior.relief_percent) == (documented, percent)

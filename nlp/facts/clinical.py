@@ -896,8 +896,12 @@ def prior_injection(view: NoteView, document_type: str | None = None) -> PriorIn
         match = cue("relief_percent").search(window)
         if match and relief is None:
             raw = next(g for g in match.groups() if g is not None)
-            relief = float(WORD_NUMBERS.get(" ".join(raw.lower().replace("-", " ").split()),
-                                            WORD_NUMBERS.get(raw.lower(), raw)))
+            relief = 50.0 if raw.lower() == "half" else float(
+                WORD_NUMBERS.get(
+                    " ".join(raw.lower().replace("-", " ").split()),
+                    WORD_NUMBERS.get(raw.lower(), raw),
+                )
+            )
             documented = True
             evidence.append(
                 view.evidence(s + match.start(), s + match.end(), "prior.relief_percent")
