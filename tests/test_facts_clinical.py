@@ -498,3 +498,31 @@ def test_prior_injection_response_wordings(run, history, documented, percent):
     prior = result.prior_injection
     assert prior.is_repeat
     assert (prior.documented, prior.relief_percent) == (documented, percent)
+
+
+@pytest.mark.parametrize(
+    "after_work",
+    [
+        "Post-Procedure:\nComplication: none.\nVitals stable. Pain 2/10. Discharged home.",
+        "Monitored in recovery x 20 min, VSS. NRS 2/10 prior to discharge.",
+    ],
+)
+def test_scores_after_the_work_are_post(run, after_work):
+    result = run(
+        "Procedure: L4-5 interlaminar ESI under fluoroscopy.\n"
+        "Technique: LOR at L4-5. Kenalog 80 mg injected. Needle removed.\n\n"
+        f"{after_work}\n"
+    )
+    assert [(p.timing, p.value) for p in result.pain_scores] == [("post", 2)]
+
+
+def test_a_flowsheet_titled_post_times_all_its_rows(run):
+    result = run(
+        "NURSING FLOWSHEET -- PRE\n  Time | BP      | HR | Pain (0-10)\n  1005 | 146/84  | 78 | 6\n"
+        "PROCEDURE NOTE\n  Caudal ESI under fluoroscopy. Kenalog 80 mg injected.\n"
+        "NURSING FLOWSHEET -- POST\n  Time | BP      | HR | Pain (0-10)\n"
+        "  1040 | 138/80  | 72 | 2\n  1100 | 134/78  | 70 | 1\n"
+    )
+    assert [(p.timing, p.value) for p in result.pain_scores] == [
+        ("pre", 6), ("post", 2), ("post", 1)
+    ]

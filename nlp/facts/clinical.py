@@ -267,7 +267,7 @@ def _local_timing(view: NoteView, start: int, end: int, document_type: str | Non
             return "post" if last_post > last_pre else "pre"
     previous = view.sentence_at(s - 1) if s > 0 else (s, s)
     same_line = "\n" not in view.text[previous[0] : s].rstrip("\n")
-    if section == "post_procedure" or cue("post_context").search(view.text[s:e]):
+    if section in ("post_procedure", "complications") or cue("post_context").search(view.text[s:e]):
         return "post"
     if e - s < 40 and same_line and cue("post_context").search(view.text[previous[0] : s]):
         return "post"  # "Tolerated well, no complications. Pain 5/10."
@@ -407,17 +407,23 @@ def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]
     column = None
     width = 0
     row_number = 0
+    title = ""  # the line above a table: "NURSING FLOWSHEET -- POST" times all its rows
+    table_timing = None
     for line in lines:
         start = position
         position += len(line) + 1
         if line.count("|") < 2:
             column = None
+            title = line
             continue
         cells = line.split("|")
         if column is None:
             heads = [i for i, cell in enumerate(cells) if re.search(r"\bpain\b", cell, re.I)]
             if heads and not any(re.search(r"\d", cells[i].replace("0-10", "")) for i in heads):
                 column, width, row_number = heads[0], len(cells), 0
+                table_timing = (
+                    "post" if _ROW_POST.search(title) else "pre" if _ROW_PRE.search(title) else None
+                )
             continue
         if _SEPARATOR_ROW.match(line):
             continue
@@ -437,6 +443,8 @@ def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]
             timing = "post"
         elif _ROW_PRE.search(label):
             timing = "pre"
+        elif table_timing is not None:
+            timing = table_timing
         else:
             timing = "pre" if row_number == 0 else "post"
         row_number += 1
