@@ -1064,3 +1064,12 @@ def test_a_no_answer_covers_every_term_of_its_label(run):
         "Omnipaque 4 mL. Triamcinolone 80 mg injected.\n"
     )
     assert result.procedure.procedure_type == "epidural_steroid_injection"
+
+
+def test_a_side_offered_in_parentheses_and_left_unticked_is_not_the_side(run):
+    result = run(
+        "PROCEDURE: Lumbar interlaminar epidural steroid injection L5-S1\n"
+        "Side:      (X) Right  ( ) Left  ( ) Bilateral\n"
+        "Technique: LOR at L5-S1 under fluoroscopy. Dexamethasone 10 mg injected.\n"
+    )
+    assert result.procedure.laterality == "right"

@@ -423,6 +423,13 @@ _CONVERTED_BEFORE = re.compile(
     re.I,
 )
 _SIDE_LABEL = re.compile(r"\b(?:side|laterality)\s*:{1,2}\s*$", re.I)
+# A side field's ticked option: "Side: ( ) Left  (X) Right", "Laterality: [x] Bilateral".
+_TICKED_SIDE_FIELD = re.compile(
+    r"^[ \t]*(?:side|laterality)\s*:{0,2}[^\n]*(?:\[\s*[xX\u2713]\s*\]|\(\s?[xX\u2713]\s?\)"
+    r"|\u2612)\s*$",
+    re.I | re.M,
+)
+_SIDE_FIELD_VALUES = {"bilaterally": "bilateral", "bilat": "bilateral", "b/l": "bilateral"}
 _ABANDONED = compile_gated(
     r"\b(?:attempted|abandoned|aborted|unsuccessful|failed attempt|could not (?:be )?"
     r"(?:access|enter|advanc|reach|complet|pass|obtain)\w*|unable to (?:access|enter|advance|"
@@ -728,8 +735,12 @@ def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, lis
             continue  # the words of "right > left" are one side, not both
         if not view.is_today(start) or view.in_history_sentence(start):
             continue
-        if re.search(r"(?:\[\s?\]|\u2610)\s*$", view.text[max(0, start - 6) : start]):
-            continue  # "[ ] Bilateral": an option not chosen
+        if view.in_unchecked_option(start):
+            continue  # "[ ] Bilateral", "( ) Left": an option not chosen
+        if _TICKED_SIDE_FIELD.search(view.text, view.line_at(start)[0], start):
+            word = match.group(0).lower().rstrip(".")
+            found.append((_SIDE_FIELD_VALUES.get(word, word), start, match.end()))
+            continue  # "Side: ( ) Left  (X) Right": the ticked option
         if _procedure_side(view, start):
             value = _SIDE_WORDS.get(match.group(0).lower().rstrip("."), match.group(0).lower())
             found.append((value, start, match.end()))  # "ESI at L4-L5 on the left for ..."
