@@ -526,3 +526,12 @@ def test_a_flowsheet_titled_post_times_all_its_rows(run):
     assert [(p.timing, p.value) for p in result.pain_scores] == [
         ("pre", 6), ("post", 2), ("post", 1)
     ]
+
+
+def test_an_injection_only_discussed_elsewhere_is_not_a_prior_injection(run):
+    result = run(
+        "HPI: 47F with left L5 radicular pain. Previous procedures: right C6-C7 TFESI was "
+        "discussed by an outside provider in 2023 but never done.\n"
+        "PROCEDURE: Left L5-S1 interlaminar ESI under fluoroscopy. Kenalog 40 mg injected.\n"
+    )
+    assert not result.prior_injection.is_repeat

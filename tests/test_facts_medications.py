@@ -430,3 +430,17 @@ def test_a_negation_inside_an_aside_stays_inside_it(run):
     assert found[("bupivacaine", "skin")].volume_ml == 3.0
     assert not any(name == "lidocaine" for name, _ in found)
     assert not any(name == "iohexol" for name, _ in found)  # an aside opening with "not"
+
+
+def test_topical_home_medicines_in_an_unheaded_list_are_not_given_today(run):
+    text = (
+        "HPI: L5 radiculopathy, 8 weeks of PT.\n"
+        "- triamcinolone 0.1% cream (dermatitis)\n- lidocaine 4% patch PRN\n\n"
+        "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy.\n"
+        "Technique: skin wheal with 1% lidocaine 2 mL. LOR at L4-5. Dexamethasone 10 mg "
+        "injected followed by 1 mL PF NS flush.\n"
+    )
+    found = {m.name: m for m in run(text).medications}
+    assert "triamcinolone acetonide" not in found
+    assert found["lidocaine"].dose is None and found["lidocaine"].volume_ml == 2.0
+    assert found["sodium chloride"].volume_ml == 1.0  # a measured flush is injectate

@@ -52,6 +52,12 @@ _TECHNIQUE_SALINE = re.compile(
     r"(?:saline|ns)\b|(?:saline|ns)\s+(?:flush|syringe|lor\b|loss of resistance)",
     re.I,
 )
+# "followed by 1 mL PF NS flush": a measured flush through the needle is injectate too.
+_AMOUNT_FLUSHED = re.compile(
+    r"\d\s*(?:ml|cc)\s+(?:of\s+)?(?:pf\s+|preservative[- ]free\s+)?(?:normal\s+)?"
+    r"(?:saline|ns)\s+flush",
+    re.I,
+)
 _MIXTURE_TOTAL = re.compile(r"\s*(?:in\s+)?total\s*[:=]", re.I)
 # "1 mL per site (4 mL total)", "2 mL each side (4 mL)": the later volume is the session total.
 _PER_SITE = re.compile(
@@ -61,8 +67,10 @@ _PER_SITE = re.compile(
 )
 # Conservative-care history: an oral course or a drug the patient tried or takes.
 _ORAL_COURSE_AFTER = re.compile(
-    r"[\s-]*(?:\d+\s*(?:mg|mcg)\s*)?(?:taper|dose ?pa?c?k|dosepak|tablets?|tabs?|capsules?|"
-    r"p\.?o\.?\b|orally|by mouth|daily|bid|tid|qid|qhs|prn|burst)\b",
+    r"[\s-]*(?:\d+\s*(?:mg|mcg)\s*|\d+(?:\.\d+)?\s*%\s*)?(?:taper|dose ?pa?c?k|dosepak|"
+    r"tablets?|tabs?|capsules?|p\.?o\.?\b|orally|by mouth|daily|bid|tid|qid|qhs|prn|burst|"
+    r"creams?|ointments?|patch(?:es)?|gel|lotion|(?:nasal\s+)?spray|inhaler|drops|"
+    r"transdermal|topical(?:ly)?)\b",
     re.I,
 )
 _TRIED_BEFORE = re.compile(
@@ -229,7 +237,7 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             continue
         if t.role == "diluent" and _TECHNIQUE_SALINE.search(
             view.text[max(0, t.start - 40) : t.end + 12]
-        ):
+        ) and not _AMOUNT_FLUSHED.search(view.text, max(0, t.start - 16), t.end + 8):
             continue  # "loss of resistance to saline", "saline flush": technique, not injectate
         if _ORAL_COURSE_AFTER.match(view.text, t.end) or _TRIED_BEFORE.search(
             view.text, max(0, t.start - 40), t.start
