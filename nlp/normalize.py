@@ -16,8 +16,9 @@ from nlp.sentences import wrapped_line_breaks
 # look-behind after it checks the character before.
 # "0mnipaque": a zero read for a capital O at the start of a word of letters.
 _LEADING_ZERO = re.compile(r"0(?<![\w.]0)(?=[A-Za-z]{3,}\b)")
-# "Depo-Medro1", "forma1", "lidocai1ne": a one read for a lower-case l after three letters.
-_ONE_FOR_L = re.compile(r"1(?<=[a-z]{3}1)(?=[a-z]*\b)(?![a-z]*\d)")
+# "Depo-Medro1", "forma1", "lidocai1ne": a one read for a lower-case l after three letters
+# (not a strength glued to its name: "lidocaine1%").
+_ONE_FOR_L = re.compile(r"1(?<=[a-z]{3}1)(?=[a-z]*\b)(?![a-z]*\d)(?!\s?%)")
 # "80 rng", "2 rnL": "rn" read for "m" in a unit right after a number.
 _RN_UNIT = re.compile(r"rn(?:(?<=\drn)|(?<=\d rn))(g|l|L|cg)\b")
 

@@ -1,7 +1,8 @@
 """A clinical tokenizer: spaCy's English rules plus number/unit splits and whole spinal levels.
 
-`80mg` -> `80 mg`, `2cc` -> `2 cc`, `1%lidocaine` -> `1 % lidocaine`, while `L4-5`, `L5/S1`,
-`L5S1`, `C7-T1` and `T12-L1` stay single tokens so level spans never cut through a token.
+`80mg` -> `80 mg`, `2cc` -> `2 cc`, `1%lidocaine` -> `1 % lidocaine`, `kenalog40` ->
+`kenalog 40`, while `L4-5`, `L5/S1`, `L5S1`, `C7-T1` and `T12-L1` stay single tokens so level
+spans never cut through a token.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _EXTRA_INFIXES = [
     r"(?<=[0-9])%(?=[A-Za-z])",  # 1%lidocaine
     r"(?<=[0-9])(?:mg|mcg|ml|mL|cc)(?=[/A-Za-z])",  # 40mg/ml, 2mlof
     r"(?<=[A-Za-z])[:](?=[A-Za-z0-9])",  # Dx:radiculopathy
+    r"(?<=[A-Za-z]{4})(?=[0-9])",  # kenalog40, Omnipaque300: a name glued to its strength
 ]
 
 

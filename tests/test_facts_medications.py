@@ -444,3 +444,11 @@ def test_topical_home_medicines_in_an_unheaded_list_are_not_given_today(run):
     assert "triamcinolone acetonide" not in found
     assert found["lidocaine"].dose is None and found["lidocaine"].volume_ml == 2.0
     assert found["sodium chloride"].volume_ml == 1.0  # a measured flush is injectate
+
+
+def test_a_drug_name_glued_to_its_strength(run):
+    found = meds(
+        run, "then kenalog40 80mg + bupivacaine 0.25% 2cc injected, lidocaine1% 3 mL skin."
+    )
+    assert found[("triamcinolone acetonide", "epidural")].dose.value == 80
+    assert ("lidocaine", "skin") in found

@@ -16,6 +16,7 @@ from nlp.normalize import reading_text
         ("L5-S1 and C7-T1, CPT 62321, 10 mg, S1 root, x1", "L5-S1 and C7-T1, CPT 62321, 10 mg, "
          "S1 root, x1"),
         ("return to the pattern", "return to the pattern"),
+        ("lidocaine1% 2 mL", "lidocaine1% 2 mL"),  # a strength glued on, not an OCR "l"
     ],
 )
 def test_reading_text_repairs_ocr_misreadings_in_place(text, reading):
