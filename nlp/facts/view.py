@@ -92,17 +92,20 @@ def _next_line_is_label(text: str, line_end: int, end: int) -> bool:
 
 _UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\(\s?\)|\u2610)\s*$")
 _CHECKED_ANSWER = re.compile(
-    r"[ \t]*(?:[\w/()-]+[ \t]*){0,3}(?::{1,2}|\.{2,})?\s*(?:(?:\[\s?\]|\(\s?\)|\u2610)\s*\w+\s*)*"
+    r"[ \t]*(?:[\w/()-]+[ \t]+){0,2}[\w/()-]*[ \t]*(?::{1,2}|\.{2,})?\s*"
+    r"(?:(?:\[\s?\]|\(\s?\)|\u2610)\s*\w+\s*)*"
     r"(?:\[\s*[xX\u2713]\s*\]|\(\s?[xX\u2713]\s?\)|\u2612)\s*(yes|no|none|y|n)\b",
     re.I,
 )
-# "Prior ESI: None", "Prior injections:: no" answer a template label in the negative.
 # How far a field's answer may follow a term of its label: "Adhesiolysis / hypertonic
 # saline / hyaluronidase: No" answers for all three.
 _ANSWER_REACH = 48
+# "Prior ESI: None", "Prior injections:: no" answer a template label in the negative. The
+# label's words are separated by spaces, so the pattern cannot backtrack over ways to split
+# one word.
 _NEGATIVE_ANSWER = re.compile(
-    r"[ \t]*(?:[\w/()-]+[ \t]*){0,6}(?::{1,2}|\.{2,})[ \t]*(?:none|no|n/?a|never|denies)[ \t]*"
-    r"(?:[.;,|(\u2013\u2014-]|$)",
+    r"[ \t]*(?:[\w/()-]+[ \t]+){0,5}[\w/()-]*[ \t]*(?::{1,2}|\.{2,})[ \t]*"
+    r"(?:none|no|n/?a|never|denies)[ \t]*(?:[.;,|(\u2013\u2014-]|$)",
     re.I | re.M,
 )
 _ANY_BOX = re.compile(r"\[\s*[xX\u2713]?\s*\]|\(\s?[xX\u2713]?\s?\)|[\u2610\u2612]")
