@@ -27,9 +27,12 @@ _MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 # The look-behind sits after the region letter, "([CTLS])(?<![A-Za-z0-9][CTLS])": the same
 # matches as a leading "(?<![A-Za-z0-9])", but `re` can skip straight to C, T, L and S
 # (tests/test_levels.py compares the two forms).
+# All-lower-case notes write "l4-5", "l5-s1", "t8-9": a lower-case region letter counts when
+# a digit follows it directly.
 LEVEL_PATTERN = re.compile(
-    r"([CTLS])(?<![A-Za-z0-9][CTLS])[ ]?(\d{1,2})"
-    r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLS])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])|([S])(\d))?"  # noqa: E501
+    r"([CTLS]|[ctls](?=\d))(?<![A-Za-z0-9][CTLSctls])[ ]?(\d{1,2})"
+    r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLSctls])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])"
+    r"|([Ss])(\d))?"
     r"(?![0-9A-Za-z%])(?!\s*-?\s*weighted)(?!\s*(?:signal|image|sequence))",
 )
 

@@ -535,3 +535,20 @@ def test_an_injection_only_discussed_elsewhere_is_not_a_prior_injection(run):
         "PROCEDURE: Left L5-S1 interlaminar ESI under fluoroscopy. Kenalog 40 mg injected.\n"
     )
     assert not result.prior_injection.is_repeat
+
+
+@pytest.mark.parametrize(
+    ("history", "weeks"),
+    [
+        ("failed ~8 wks pt + naproxen + gabapentin.", 8),
+        ("6 wks pt/nsaids failed.", 6),
+        ("pt x 12 wks, hep, meloxicam.", 12),
+    ],
+)
+def test_lower_case_pt_with_therapy_words_is_physical_therapy(run, history, weeks):
+    result = run(
+        f"pt: dolores q, 58f. dx: lt l5 radiculopathy. {history}\n"
+        "proc: lt l4-5 interlaminar esi under fluoro, kenalog 80 mg.\n"
+    )
+    assert result.conservative_care.documented and result.conservative_care.weeks == weeks
+    assert result.conservative_care.modalities[0] == "physical therapy"

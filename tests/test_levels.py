@@ -77,13 +77,14 @@ def test_level_pattern_matches_like_its_leading_lookbehind_form():
     from nlp.levels import LEVEL_PATTERN
 
     leading = re.compile(
-        r"(?<![A-Za-z0-9])([CTLS])[ ]?(\d{1,2})"
-        r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLS])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])|([S])(\d))?"  # noqa: E501
+        r"(?<![A-Za-z0-9])([CTLS]|[ctls](?=\d))[ ]?(\d{1,2})"
+        r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLSctls])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])"
+        r"|([Ss])(\d))?"
         r"(?![0-9A-Za-z%])(?!\s*-?\s*weighted)(?!\s*(?:signal|image|sequence))",
     )
     corpus = Path(__file__).resolve().parent.parent / "corpus" / "notes"
     texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*/*.txt"))]
-    texts += ["L4-5 xL4 4L5 L5S1 C7-T1 T2-weighted L 4 to L5 S1", "L", ""]
+    texts += ["L4-5 xL4 4L5 L5S1 C7-T1 T2-weighted L 4 to L5 S1 l4-5 l5-s1 t 2 at 2", "L", ""]
     for text in texts:
         assert [(m.span(), m.groups()) for m in LEVEL_PATTERN.finditer(text)] == [
             (m.span(), m.groups()) for m in leading.finditer(text)
@@ -107,3 +108,12 @@ def test_dictated_levels_in_words(text, levels):
 @pytest.mark.parametrize("text", ["a T one weighted image", "the patient's one visit"])
 def test_words_that_are_not_dictated_levels(text):
     assert find_levels(text) == []
+
+
+def test_an_all_lower_case_note_names_its_levels(run):
+    result = run(
+        "brief op note. proc: lt l4-5 interlaminar esi under fluoro. prone, chg prep. 20g "
+        "tuohy lt paramedian l4-5, lor to air. methylprednisolone 80 mg injected.\n"
+    )
+    assert (result.procedure.levels, result.procedure.region) == (["L4-L5"], "lumbar")
+    assert "62323" in result.billing.suggested_codes

@@ -674,18 +674,8 @@ def conservative_care(view: NoteView) -> ConservativeCare:
             continue
         if target.section in ("plan", "allergies"):
             continue
-        if target.literal == "pt" and (
-            target.text != "PT"
-            or re.match(
-                r"\s*(?:was|is|tolerated|states|reports|has|had|denies|placed|positioned|prepped|agrees|"
-                r"consented|understood|verbalized|will|in|to|returns|presents|c/o|complains|here|noted|"
-                r"lies|laid|remained|ambulated|discharged|left|rates|reported|describes)\b",
-                view.text[target.end : target.end + 20],
-                re.I,
-            )
-            and not _THERAPY_BEFORE_PT.search(view.text, max(0, target.start - 40), target.start)
-        ):
-            continue  # "PT tolerated well" is the patient; "8 weeks of PT in the spring" is not
+        if target.literal == "pt" and not _pt_is_therapy(view, target):
+            continue  # "PT tolerated well", "pt: dolores" are the patient
         if target.value == "medications" and target.section in ("medications",):
             continue
         label = _LABEL_REST.match(view.text, target.end)
@@ -705,6 +695,31 @@ def conservative_care(view: NoteView) -> ConservativeCare:
     return ConservativeCare(
         documented=bool(modalities), weeks=weeks, modalities=modalities, evidence=evidence[:5]
     )
+
+
+_PATIENT_VERB_AFTER = re.compile(
+    r"\s*(?:was|is|tolerated|states|reports|has|had|denies|placed|positioned|prepped|agrees|"
+    r"consented|understood|verbalized|will|in|to|returns|presents|c/o|complains|here|noted|"
+    r"lies|laid|remained|ambulated|discharged|left|rates|reported|describes)\b",
+    re.I,
+)
+# "pt x 6 wks", "pt/nsaids", "pt + naproxen", "pt 8 wks": a lower-case "pt" that is therapy.
+_THERAPY_AFTER_PT = re.compile(
+    r"\s*(?:x\s*\d|for\s+\d|\d+\s*(?:wks?|weeks?|mos?|months?)\b|[+/&]|,\s*(?:hep|home|"
+    r"nsaids?|meds|medications?|gabapentin|chiro\w*|injections?)\b|and\s+(?:hep|home|nsaids?)\b)",
+    re.I,
+)
+
+
+def _pt_is_therapy(view: NoteView, target: Target) -> bool:
+    """Whether "PT" names physical therapy rather than the patient: capital "PT" unless a
+    patient's verb follows it ("PT tolerated well"); lower-case "pt" only where therapy words
+    surround it ("failed ~8 wks pt + naproxen", "pt x 6 wks")."""
+    before = _THERAPY_BEFORE_PT.search(view.text, max(0, target.start - 40), target.start)
+    after = view.text[target.end : target.end + 24]
+    if target.text == "PT":
+        return bool(before) or not _PATIENT_VERB_AFTER.match(after)
+    return bool(before or _THERAPY_AFTER_PT.match(after))
 
 
 # Sections where "CT" is today's guidance or a plan, not a study on file.
