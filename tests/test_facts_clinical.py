@@ -552,3 +552,11 @@ def test_lower_case_pt_with_therapy_words_is_physical_therapy(run, history, week
     )
     assert result.conservative_care.documented and result.conservative_care.weeks == weeks
     assert result.conservative_care.modalities[0] == "physical therapy"
+
+
+def test_uk_weeks_notation(run):
+    result = run(
+        "Indication: R L5 radiculopathy. Physio x 10/52, NSAIDs - minimal improvement.\n"
+        "Procedure: L4/5 interlaminar epidural, image intensifier. Depo-Medrone 80 mgs.\n"
+    )
+    assert result.conservative_care.weeks == 10

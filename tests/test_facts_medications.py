@@ -452,3 +452,21 @@ def test_a_drug_name_glued_to_its_strength(run):
     )
     assert found[("triamcinolone acetonide", "epidural")].dose.value == 80
     assert ("lidocaine", "skin") in found
+
+
+def test_commonwealth_names_and_units(run):
+    found = meds(
+        run,
+        "Omnipaque 240 2 mls injected. I injected Depo-Medrone 80 mgs (2 mls) made up with 4 mls "
+        "of 0.25% Chirocaine (levobupivacaine).",
+    )
+    steroid = found[("methylprednisolone acetate", "epidural")]
+    assert (steroid.dose.value, steroid.dose.unit, steroid.volume_ml) == (80, "mg", 2.0)
+    assert found[("levobupivacaine", "epidural")].volume_ml == 4.0
+
+
+def test_a_concentration_times_a_volume_followed_by_another_drug(run):
+    found = meds(run, "Injectate: Depo-Medrol 40 mg/mL x 2 mL with 0.25% bupivacaine PF 2 mL.")
+    steroid = found[("methylprednisolone acetate", "epidural")]
+    assert (steroid.dose.value, steroid.volume_ml) == (80, 2.0)
+    assert found[("bupivacaine", "epidural")].volume_ml == 2.0

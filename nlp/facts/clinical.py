@@ -591,7 +591,7 @@ def _weeks(text: str) -> float | None:
                 number = float(raw)
             except ValueError:
                 continue
-        if unit.startswith(("w",)):
+        if unit.startswith(("w", "/52")):  # "physio x 10/52": ten weeks (UK)
             weeks = number
         elif unit.startswith("mo"):
             weeks = number * 4

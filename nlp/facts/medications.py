@@ -31,7 +31,7 @@ _EXCLUDED_SECTIONS = frozenset(
 )
 QUANTITY = re.compile(
     rf"(?<![\w.])(\d+(?:\.\d+)?|\.\d+|\b(?:{NUMBER_WORD_PATTERN_GROUPED}))\s*"
-    r"(mg\s*/\s*(?:ml|cc)|mcg\s*/\s*(?:ml|cc)|mg|mcg|ug|µg|micrograms?|milligrams?|grams?|"
+    r"(mg\s*/\s*(?:ml|cc)|mcg\s*/\s*(?:ml|cc)|mgs|mg|mcg|ug|µg|micrograms?|milligrams?|grams?|"
     r"ml|mls|cc's|cc|ccs|cubic centimeters?|milliliters?|%|percent|units?)(?![a-z])",
     re.IGNORECASE,
 )
@@ -95,8 +95,8 @@ _PER_SITE_REACH = 30
 # How far a parenthesized "(5 mL total)" may follow the first amount of a per-level list.
 _LIST_TOTAL_REACH = 120
 # Amounts joined as one description of the same dose: "80 mg (2 mL)", "10 mg/1 mL",
-# "40 mg in 1 mL". The second belongs to the owner of the first.
-_CHAINED = re.compile(r"\s*(?:/|\(|\bin\b)\s*", re.I)
+# "40 mg in 1 mL", "40 mg/mL x 2 mL". The second belongs to the owner of the first.
+_CHAINED = re.compile(r"\s*(?:/|\(|\bin\b|\bx\b|\u00d7)\s*", re.I)
 # Between a name and its own amount: a separator, or a short qualifier in parentheses.
 _RIGHT_AFTER_NAME = re.compile(r"[\s,:(-]{0,3}|\s?\([A-Za-z][A-Za-z .-]{0,15}\)[\s,:-]{0,2}")
 # "80 mg in 2 mL of saline": an amount written as "<amount> of <name>" is that name's.
@@ -268,7 +268,7 @@ def _unit(raw: str) -> str:
         return "ml"
     if unit in ("ug", "µg") or unit.startswith("microgram"):
         return "mcg"
-    if unit.startswith("milligram"):
+    if unit.startswith("milligram") or unit == "mgs":
         return "mg"
     if unit in ("g", "gram", "grams"):
         return "g"
