@@ -560,3 +560,23 @@ def test_uk_weeks_notation(run):
         "Procedure: L4/5 interlaminar epidural, image intensifier. Depo-Medrone 80 mgs.\n"
     )
     assert result.conservative_care.weeks == 10
+
+
+PASTED_EARLIER_NOTE = (
+    "PROCEDURE: Left L3-L4 interlaminar epidural steroid injection with fluoroscopy\n"
+    "INDICATION: left L4 radicular pain, stenosis on MRI.\n\n"
+    "Previous procedure note (08/2024, copied forward):\n"
+    "  Right L5-S1 transforaminal ESI. 20 g Tuohy, LOR to air. Kenalog 80 mg with 2 mL NS.\n"
+    "  Follow-up: approximately 40% relief for 6 weeks.\n\n"
+    "Medications:\n  acetaminophen 650 mg PO q8h\n\n"
+    "PROCEDURE: Prone. L3-4 interspace on AP fluoroscopy. 20-gauge Tuohy left paramedian, "
+    "LOR to saline. Dexamethasone 10 mg injected.\n"
+)
+
+
+def test_a_pasted_earlier_note_is_a_prior_injection_not_todays(run):
+    result = run(PASTED_EARLIER_NOTE)
+    prior = result.prior_injection
+    assert (prior.is_repeat, prior.relief_percent) == (True, 40)
+    assert (result.procedure.laterality, result.procedure.levels) == ("left", ["L3-L4"])
+    assert "triamcinolone acetonide" not in {m.name for m in result.medications}

@@ -845,8 +845,8 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
         sentence = view.sentence_text(target.start)
         if _names_todays_procedure(view, target, sentence):
             continue
-        if target.historical:
-            anchors.append(target)
+        if target.historical or view.in_earlier_note(target.start):
+            anchors.append(target)  # flagged past, or in a pasted "Previous procedure note"
         elif (
             supporting
             or target.section in ("history", "indication")

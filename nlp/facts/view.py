@@ -113,6 +113,13 @@ _ANY_BOX = re.compile(r"\[\s*[xX\u2713]?\s*\]|\(\s?[xX\u2713]?\s?\)|[\u2610\u261
 _PAREN_BOX = re.compile(r"\(\s?[xX\u2713]?\s?\)")
 _EMPTY_BOX = re.compile(r"\[\s*\]|\(\s?\)|\u2610")
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
+# A header over an earlier note pasted in ("Previous procedure note: (01/22/2025, copied
+# forward)"): its account of needle work is that visit's, not today's.
+_EARLIER_NOTE = re.compile(
+    r"\b(?:previous|prior|last|earlier)\s+(?:procedure\s+)?(?:note|visit|procedure)|"
+    r"\bcopied\b|\bpasted\b",
+    re.I,
+)
 # Words that put a technique mention in the past ("last ESI ... with loss of resistance").
 _EARLIER_WORK = re.compile(r"\b(?:previous(?:ly)?|prior(?!\s+to\b)|last|ago|history)\b", re.I)
 
@@ -233,7 +240,7 @@ class NoteView:
                     bounded.append((start, gap.start(), category))
                     bounded.append((gap.end(), end, None))
                     continue
-            if category in BACKGROUND_SECTIONS:
+            if category in BACKGROUND_SECTIONS and not _EARLIER_NOTE.search(header):
                 work = self._work_start(line_end, end, inline)
                 if work is not None:
                     bounded.append((start, work, category))
@@ -355,6 +362,14 @@ class NoteView:
         """Character offset where the section holding `char` starts."""
         i = bisect_right(self._section_starts, char) - 1
         return self._section_spans[i][0] if i >= 0 else 0
+
+    def in_earlier_note(self, char: int) -> bool:
+        """Whether `char` sits in an earlier note pasted under its own header ("Previous
+        procedure note (08/2024, copied forward):")."""
+        start = self.section_start(char)
+        line_end = self._text.find("\n", start)
+        header = self._text[start : len(self._text) if line_end < 0 else line_end]
+        return self.section_at(char) == "history" and bool(_EARLIER_NOTE.search(header))
 
     def section_end(self, char: int) -> int:
         """Character offset where the section holding `char` ends, after one-line fields and
