@@ -580,3 +580,28 @@ def test_a_pasted_earlier_note_is_a_prior_injection_not_todays(run):
     assert (prior.is_repeat, prior.relief_percent) == (True, 40)
     assert (result.procedure.laterality, result.procedure.levels) == ("left", ["L3-L4"])
     assert "triamcinolone acetonide" not in {m.name for m in result.medications}
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "POST-PROCEDURE:\nPost-procedure pain 0-10: ___\nComplications: ***\nDisposition: ___",
+        "Post-procedure: ***\n\nBrief Op Note\nSee above.",
+        'Post-procedure: {Blank single:19197::"***"}',
+    ],
+)
+def test_an_unfilled_post_procedure_template_is_not_documented(run, post):
+    result = run(
+        "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy.\n"
+        "Technique: LOR at L4-5. Kenalog 80 mg injected. Needle removed intact.\n\n"
+        f"{post}\n"
+    )
+    assert not result.post_procedure.documented
+
+
+def test_an_imaging_field_left_blank_is_not_imaging(run):
+    result = run(
+        "Imaging: MRI ***\n\nPROCEDURE: L4-5 interlaminar ESI under fluoroscopy.\n"
+        "Technique: LOR at L4-5. Kenalog 80 mg injected.\n"
+    )
+    assert not result.imaging_correlation.documented

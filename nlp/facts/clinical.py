@@ -98,6 +98,20 @@ _PROMIS = compile_gated(r"\bpromis\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)", re.I)
 _LABEL_REST = re.compile(r"[A-Za-z /-]{0,25}?:{1,2}")
 
 
+# The rest of a field label after a cue: "Post-procedure pain 0-10:".
+_FIELD_LABEL_REST = re.compile(r"[\w /()-]{0,25}?:{1,2}")
+_BLANK_FIELD_LINE = re.compile(
+    r"[^:\n]{1,40}:{1,2}[ \t]*(?:_{2,}|\*{2,}|\[\s*\]|\{[^{}\n]*\})?[ \t]*"
+)
+
+
+def _only_blank_fields(body: str) -> bool:
+    """Every line is a template label left empty ("pain 0-10: ___ / Complications: ***")."""
+    return all(
+        _BLANK_FIELD_LINE.fullmatch(line.strip()) for line in body.splitlines() if line.strip()
+    )
+
+
 def _blank_after(view: NoteView, end: int) -> bool:
     """True when the rest of the line after a label is a template blank ("Consent: ____")."""
     line_end = view.text.find("\n", end)
@@ -737,6 +751,9 @@ def imaging(view: NoteView) -> ImagingCorrelation:
         label = _LABEL_REST.match(view.text, target.end)
         if label and _blank_after(view, label.end()):
             continue  # "MRI lumbar spine: ***": an unfilled template field
+        rest = view.text[target.end : view.line_at(target.start)[1]]
+        if rest.strip() and cue("blank").fullmatch(rest):
+            continue  # "Imaging: MRI ***"
         s, e = view.sentence_at(target.start)
         window = view.text[s : min(len(view.text), e + 200)]
         if view.section_at(target.start) != "imaging" and not cue("imaging_finding").search(window):
@@ -781,12 +798,17 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
     for match in cue("post_documented").finditer(view.text):
         if view.section_at(match.start()) in ("plan", "history", "indication", "consent"):
             continue
+        label = _FIELD_LABEL_REST.match(view.text, match.end())
+        if label and _blank_after(view, label.end()):
+            continue  # "Post-procedure pain 0-10: ___": a template field left empty
         evidence.append(view.evidence(match.start(), match.end(), "post.status"))
         if len(evidence) >= 4:
             break  # four pieces of evidence explain the finding; no need to read further
     for start, end in view.section_body("post_procedure") + view.section_body("complications"):
-        body = view.text[start:end].strip()
-        if body and not cue("blank").fullmatch(body):
+        # The section's own first paragraph: "Post-procedure: ***" stays blank even when an
+        # unrecognized heading ("Brief Op Note") and its text follow.
+        body = view.text[start:end].strip().split("\n\n", 1)[0]
+        if body and not cue("blank").fullmatch(body) and not _only_blank_fields(body):
             evidence.append(view.evidence(start, end, "post.section"))
     complications = None
     if cue("complication_none").search(view.text):
