@@ -1073,3 +1073,13 @@ def test_a_side_offered_in_parentheses_and_left_unticked_is_not_the_side(run):
         "Technique: LOR at L5-S1 under fluoroscopy. Dexamethasone 10 mg injected.\n"
     )
     assert result.procedure.laterality == "right"
+
+
+def test_the_needles_side_wins_over_a_brief_op_note_that_disagrees(run):
+    result = run(
+        "Procedure: Right L5-S1 interlaminar epidural steroid injection (fluoroscopic guidance)\n"
+        "Technique: A 20 g Tuohy needle was advanced with a right paramedian approach into the "
+        "epidural space by loss of resistance. Triamcinolone 80 mg injected.\n\n"
+        "Brief Op Note\nProcedure: LEFT L5-S1 ILESI\n"
+    )
+    assert result.procedure.laterality == "right"

@@ -797,6 +797,15 @@ def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, lis
     if not found:
         return None, []
     values = {v for v, _, _ in found}
+    if {"left", "right"} <= values and "bilateral" not in values:
+        # "Procedure: LEFT L5-S1 ILESI" in a brief op note against a body whose needle went in
+        # "with a right paramedian approach": the needle's side is what was done.
+        worked = {
+            v for v, s, _ in found if _NEEDLE_WORK.search(view.sentence_text(s)) and v != "midline"
+        }
+        if len(worked) == 1:
+            found = [item for item in found if item[0] in worked]
+            values = worked
     evidence = [view.evidence(s, e, "laterality.word") for _, s, e in found[:3]]
     if "bilateral" in values or {"left", "right"} <= values:
         return "bilateral", evidence
