@@ -208,6 +208,12 @@ class SentenceScopedConText(ConText):
                     sentence_end = starts[key + 1] if key + 1 < len(starts) else len(doc)
                     bounds = _aside_bounds(doc, start, end, starts[key], sentence_end)
                     scope = _sentence_scope(rule, start, end, *bounds)
+                    if rule.direction.upper() == "TERMINATE":
+                        # medspaCy ends another modifier's scope at a terminator only when
+                        # their scopes "overlap" by its `tuple_overlaps`, which misses a
+                        # sentence-wide scope around a short one ("no it/vascular; dexa..."):
+                        # the terminator's own tokens always test true.
+                        scope = (start, end)
                     modifier = ConTextModifier(rule, start, end, doc, *scope)
                 by_sentence[key][1].append(modifier)
             for sentence_targets, modifiers in by_sentence.values():

@@ -1083,3 +1083,16 @@ def test_the_needles_side_wins_over_a_brief_op_note_that_disagrees(run):
         "Brief Op Note\nProcedure: LEFT L5-S1 ILESI\n"
     )
     assert result.procedure.laterality == "right"
+
+
+def test_a_note_strung_together_with_semicolons(run):
+    result = run(
+        "04/15/25; pt 44f; dr. m. achebe do; rt l5-s1 interlaminar esi w/ fluoro; dx rt s1 "
+        "radiculopathy, rt l5-s1 hnp on mri 3/25; failed 6 wks pt, nsaids, medrol dosepak; verbal "
+        "consent after risks/benefits/alts discussed; prone, time-out, sterile prep; 1% lido 3 ml "
+        "skin; 18g tuohy rt paramedian l5-s1, lor to air; omnipaque 2 ml confirmed epidural "
+        "spread, no it/vascular; dexamethasone 10 mg (1 ml) + ns 2 ml; tolerated well, home\n"
+    )
+    assert (result.procedure.levels, result.procedure.region) == (["L5-S1"], "lumbar")
+    assert "dexamethasone" in {m.name for m in result.medications}  # "no" ends at the ";"
+    assert result.conservative_care.weeks == 6

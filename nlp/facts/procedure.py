@@ -478,6 +478,12 @@ def _replaced_level(view: NoteView, mention: LevelMention, sentence: str) -> boo
     return any(mention.end <= m.start < cut for m in view.levels)
 
 
+# A clause that names today's procedure: "rt l5-s1 interlaminar esi w/ fluoro".
+_PROCEDURE_NAMED_IN_CLAUSE = re.compile(
+    r"\b(?:\w*esi|injections?|interlaminar|transforaminal|epidurals?\s+steroid)\b", re.I
+)
+
+
 def _levels_left_without_drug(view: NoteView) -> set[str]:
     """Levels entered but given nothing ("dural puncture at L4-L5; nothing was injected at
     L4-5", "No medication injected at this level"): the injection went elsewhere."""
@@ -503,7 +509,14 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
     sentence = view.sentence_text(mention.start)
     if view.in_history_sentence(mention.start):
         return False
-    if _imaging_report(view, mention.start):
+    # A terse note strings the visit together with semicolons: the level's own clause names
+    # the work ("...; rt l5-s1 hnp on mri 3/25; 18g tuohy rt paramedian l5-s1, lor to air").
+    clause = view.clause_text(mention.start) if ";" in sentence or "|" in sentence else sentence
+    own_clause = len(clause) < len(sentence)
+    needle_clause = own_clause and bool(_NEEDLE_WORK.search(clause))
+    if _imaging_report(view, mention.start) and not (
+        needle_clause or own_clause and _PROCEDURE_NAMED_IN_CLAUSE.search(clause)
+    ):
         return False
     if _COUNTING_FROM.search(view.text, max(0, mention.start - 40), mention.start):
         return False  # "identified by counting down from L4-L5": a landmark, not a target
@@ -519,7 +532,7 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         return False  # "rescheduled ..., at which time an L4-L5 approach will be considered"
     if _PLANNING_IMAGE.search(sentence):
         return False  # "a planning scan of L3 through L5" images levels, it does not inject them
-    if _CONTRAST_SPREAD.search(sentence):
+    if _CONTRAST_SPREAD.search(clause) or _CONTRAST_SPREAD.search(sentence) and not needle_clause:
         return False  # "contrast spread from T11 to L2" describes flow, not the injected level
     after = view.text[mention.end : mention.end + 60]
     if cue("pathology_after_level").search(after):

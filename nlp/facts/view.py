@@ -113,6 +113,9 @@ _ANY_BOX = re.compile(r"\[\s*[xX\u2713]?\s*\]|\(\s?[xX\u2713]?\s?\)|[\u2610\u261
 _PAREN_BOX = re.compile(r"\(\s?[xX\u2713]?\s?\)")
 _EMPTY_BOX = re.compile(r"\[\s*\]|\(\s?\)|\u2610")
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
+# A "sentence" this long that joins clauses with semicolons or pipes is a terse note strung
+# together ("dx ...; failed 6 wks pt; ...; dexamethasone 10 mg"), not one statement.
+_RUN_ON = 250
 # A header over an earlier note pasted in ("Previous procedure note: (01/22/2025, copied
 # forward)"): its account of needle work is that visit's, not today's.
 _EARLIER_NOTE = re.compile(
@@ -431,6 +434,19 @@ class NoteView:
         start, end = self.sentence_at(char)
         return self.text[start:end]
 
+    def clause_at(self, char: int) -> tuple[int, int]:
+        """The sentence around `char`, cut at semicolons and pipes: terse notes string a whole
+        visit together that way ("rt l5-s1 hnp on mri; ...; 18g tuohy l5-s1, lor")."""
+        start, end = self.sentence_at(char)
+        text = self.text
+        before = max(text.rfind(";", start, char), text.rfind("|", start, char))
+        after = [i for i in (text.find(";", char, end), text.find("|", char, end)) if i >= 0]
+        return (before + 1 if before >= 0 else start), (min(after) if after else end)
+
+    def clause_text(self, char: int) -> str:
+        start, end = self.clause_at(char)
+        return self.text[start:end]
+
     def line_at(self, char: int) -> tuple[int, int]:
         """The line around a character, clipped to 300 characters each side so that text
         without line breaks cannot make per-mention look-ups quadratic."""
@@ -573,8 +589,11 @@ class NoteView:
         return self.section_at(char) in TODAY_SECTIONS
 
     def in_history_sentence(self, char: int) -> bool:
-        """The sentence holding `char` speaks of the past (memoized per sentence)."""
+        """The sentence holding `char` speaks of the past (memoized per sentence). In a run of
+        clauses joined by semicolons or pipes, only the clause holding `char` is read."""
         start, end = self.sentence_at(char)
+        if end - start > _RUN_ON and (";" in self.text[start:end] or "|" in self.text[start:end]):
+            start, end = self.clause_at(char)
         known = self._history_cache.get(start)
         if known is None:
             known = bool(cues()["history_sentence"].search(self.text, start, end))
