@@ -61,9 +61,29 @@ def _dictation_repaired(text: str) -> str:
     return _SPOKEN_MARK.sub(_written_punctuation, text)
 
 
+# A note written on one line with " | " between its statements ("lt c6-7 esi, fluoro | c/o lt
+# arm pain x 4 mo | ... | tolerated, pain 2/10 | home"): each statement is read as a line.
+# Table rows (short cells: "1005 | 146/84 | 78 | 6") keep their pipes.
+_PIPE = " | "
+_PIPE_STATEMENTS = 3
+_LONG_STATEMENT = 40
+
+
+def _piped_statements(text: str) -> str:
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.count(_PIPE) < _PIPE_STATEMENTS:
+            continue
+        cells = line.split(_PIPE)
+        if max(len(cell) for cell in cells) > _LONG_STATEMENT and len(line) / len(cells) > 20:
+            lines[i] = line.replace(_PIPE, ";\n ")
+    return "\n".join(lines)
+
+
 def reading_text(text: str) -> str:
     """`text` with wrapped line breaks as spaces, spoken punctuation of a raw dictation as
-    punctuation, and OCR misreadings repaired (same length)."""
+    punctuation, a one-line note's " | " statements as lines, and OCR misreadings repaired
+    (same length)."""
     if "\n" in text:
         breaks = wrapped_line_breaks(text)
         if breaks:
@@ -75,6 +95,8 @@ def reading_text(text: str) -> str:
                 previous = i + 1
             pieces.append(text[previous:])
             text = "".join(pieces)
+    if _PIPE in text:
+        text = _piped_statements(text)
     if "period" in text or "comma" in text or "paragraph" in text:
         text = _dictation_repaired(text)
     if "0" in text:

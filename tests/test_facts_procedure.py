@@ -1096,3 +1096,26 @@ def test_a_note_strung_together_with_semicolons(run):
     assert (result.procedure.levels, result.procedure.region) == (["L5-S1"], "lumbar")
     assert "dexamethasone" in {m.name for m in result.medications}  # "no" ends at the ";"
     assert result.conservative_care.weeks == 6
+
+
+def test_a_one_line_note_with_pipes_between_statements(run):
+    result = run(
+        "epidural cath placement + steroid bolus | 07/29/25 | pt: 72m | adm w/ intractable lt l5 "
+        "radicular pain, lt l4-5 extrusion on mri 7/27 | ~6 wks outpt pt + nsaids failed | nrs "
+        "9/10 | written consent, r/b/a | prone, time-out, fluoro | 17g tuohy lt paramedian l4-5, "
+        "lor to air; 19g cath threaded 4 cm | omnipaque 180 2 ml via cath -> epidural | bolus "
+        "dexamethasone 10 mg + 0.2% ropivacaine 5 ml via cath | cath secured, left in for "
+        "infusion | vss, no complications, nrs 5/10\n"
+    )
+    assert (result.procedure.catheter, result.procedure.catheter_indwelling) == (True, True)
+    assert result.conservative_care.weeks == 6
+    assert {(p.timing, p.value) for p in result.pain_scores} == {("pre", 9), ("post", 5)}
+    assert "62327" in result.billing.suggested_codes
+
+
+def test_a_flowsheet_keeps_its_pipes(run):
+    result = run(
+        "Caudal ESI under fluoroscopy. Kenalog 80 mg injected.\n"
+        "Time | BP      | HR | RR | Pain (0-10)\n1040 | 138/80  | 72 | 16 | 2\n"
+    )
+    assert [(p.timing, p.value) for p in result.pain_scores] == [("pre", 2)]

@@ -629,6 +629,7 @@ _DURATION_FOLLOWS = re.compile(
 # last of a list of treatments: "3 months of methadone, hydromorphone and gabapentin".
 _DURATION_LEADS = re.compile(
     r"[\s-]*(?:(?:course|trial)\s+)?(?:(?:of|in|with)\s+(?:[a-z-]+[\s/]+){0,4}?)?"
+    r"|[\s-]*(?:of\s+)?(?:formal|supervised|outpatient|outpt|out-pt|home|aquatic)\s+"
     r"|[\s-]*(?:(?:course|trial)\s+)?(?:of|with)\s+(?:[a-z-]+,\s+){1,4}[a-z-]+,?\s+(?:and|or|&)\s+",
     re.I,
 )
@@ -639,7 +640,7 @@ _SYMPTOM_WORD = re.compile(
 )
 _THERAPY_BEFORE_PT = re.compile(
     r"\b(?:weeks?|wks?|months?|mos?|sessions|course|trial|completed|did|failed|attended|"
-    r"aquatic|formal|outpatient|of)\s+(?:of\s+)?$",
+    r"aquatic|formal|outpatient|outpt|out-pt|supervised|of)\s+(?:of\s+)?$",
     re.I,
 )
 # "Over the last 3 months he has been managed with ...": a treatment period for the sentence.

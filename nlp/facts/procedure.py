@@ -1013,6 +1013,8 @@ def catheter(view: NoteView) -> tuple[bool, bool, list[Evidence]]:
         before = view.text[max(0, t.start - 20) : t.start]
         if cue("catheter_excluded_before").search(before):
             continue
+        if t.literal == "cath" and re.match(r"\s*lab\b", view.text[t.end : t.end + 6], re.I):
+            continue  # "the cath lab": a room, not a catheter
         hits.append(t)
     if not hits:
         return False, False, []
