@@ -605,3 +605,17 @@ def test_an_imaging_field_left_blank_is_not_imaging(run):
         "Technique: LOR at L4-5. Kenalog 80 mg injected.\n"
     )
     assert not result.imaging_correlation.documented
+
+
+def test_a_header_inside_a_pasted_earlier_note_stays_in_that_note(run):
+    result = run(
+        "PROCEDURE: Left L5-S1 interlaminar epidural steroid injection\n"
+        "Pre-procedure pain: 7/10.\n\n"
+        "Previous procedure note: (copied forward from 10/16/2024 encounter)\n"
+        "  PROCEDURE: Left L5-S1 transforaminal epidural steroid injection\n"
+        "  Under fluoroscopy, 22 g spinal needle to the left L5-S1 foramen. Dexamethasone 10 mg "
+        "(1 mL) with 1 mL 1% lidocaine PF injected.\n\n"
+        "TECHNIQUE: Prone. 20 g Tuohy left paramedian at L5-S1, LOR. Kenalog 80 mg injected.\n"
+    )
+    assert {m.name for m in result.medications} == {"triamcinolone acetonide"}
+    assert result.procedure.approach == "interlaminar"

@@ -255,21 +255,35 @@ class NoteView:
     def _report_findings(
         self, spans: list[tuple[int, int, str | None]]
     ) -> list[tuple[int, int, str | None]]:
-        """A "FINDINGS:" header on the line after "Imaging: MRI lumbar spine ..." belongs to
-        the imaging report, not to the procedure's findings."""
+        """Headers nested in a report keep the report's category: a "FINDINGS:" line right
+        after "Imaging: MRI lumbar spine ..." is the imaging report's, and an indented
+        "PROCEDURE:" inside a pasted "Previous procedure note:" is that earlier visit's."""
         result = []
         report_start: int | None = None
+        pasted_start: int | None = None
+        text = self._text
         for start, end, category in spans:
             if category == "imaging":
                 report_start = start
             elif (
                 category == "findings"
                 and report_start is not None
-                and not _BLANK_LINE.search(self._text, report_start, start)
+                and not _BLANK_LINE.search(text, report_start, start)
             ):
                 category = "imaging"
             elif category is not None:
                 report_start = None
+            if category == "history" and _EARLIER_NOTE.search(text, start, text.find("\n", start)):
+                pasted_start = start
+            elif (
+                pasted_start is not None
+                and category is not None
+                and text[start - 1 : start] in (" ", "\t")
+                and not _BLANK_LINE.search(text, pasted_start, start)
+            ):
+                category = "history"  # an indented header inside the pasted note
+            elif category is not None:
+                pasted_start = None
             result.append((start, end, category))
         return result
 
