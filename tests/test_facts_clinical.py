@@ -619,3 +619,11 @@ def test_a_header_inside_a_pasted_earlier_note_stays_in_that_note(run):
     )
     assert {m.name for m in result.medications} == {"triamcinolone acetonide"}
     assert result.procedure.approach == "interlaminar"
+
+
+def test_a_duration_field_on_the_treatments_line(run):
+    result = run(
+        "Conservative Therapy: Physical therapy - Yes; Duration: 6 weeks\n"
+        "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy. Kenalog 80 mg injected.\n"
+    )
+    assert result.conservative_care.weeks == 6

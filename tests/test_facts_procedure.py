@@ -1119,3 +1119,16 @@ def test_a_flowsheet_keeps_its_pipes(run):
         "Time | BP      | HR | RR | Pain (0-10)\n1040 | 138/80  | 72 | 16 | 2\n"
     )
     assert [(p.timing, p.value) for p in result.pain_scores] == [("pre", 2)]
+
+
+def test_the_entered_interspace_wins_over_a_levels_field_and_the_needle_tip(run):
+    result = run(
+        "Procedure: Lumbar epidural steroid injection, interlaminar.\nLevels: L4-L5\n"
+        "History: stenosis worst at L4-5; essentially no interlaminar window at L4-5, so the plan "
+        "was to enter at the interspace below.\n\n"
+        "Under fluoroscopic guidance the L5-S1 interlaminar space was identified, and entry was "
+        "made between the L5 and S1 laminae via a right paramedian approach. On the lateral view "
+        "the needle tip was noted projecting at the level of the L4-5 disc space. Isovue 2 mL. "
+        "Methylprednisolone 80 mg injected.\n"
+    )
+    assert result.procedure.levels == ["L5-S1"]

@@ -620,6 +620,7 @@ def _weeks(text: str) -> float | None:
 
 
 # "PT x 6 wks", "gabapentin 300 mg tid for 3 months": the duration belongs to the treatment.
+_DURATION_FIELD = re.compile(r"\bduration\s*[:=-]\s*", re.I)
 _DURATION_FOLLOWS = re.compile(
     r"[\s,:(-]*(?:\d+\s*(?:mg|mcg)\s*)?(?:(?:qd|bid|tid|qid|qhs|daily|prn|po)\s*)*"
     r"(?:x|\u00d7|for|times|over|about|approx\.?|~)?\s*(?:the\s+(?:last|past)\s+)?",
@@ -700,6 +701,12 @@ def conservative_care(view: NoteView) -> ConservativeCare:
             modalities.append(target.value)
         evidence.append(view.target_evidence(target, "conservative"))
         found = _nearest_weeks(view, target.start, target.end)
+        if found is None:
+            # "Conservative Therapy: Physical therapy - Yes; Duration: 6 weeks"
+            line_end = view.line_at(target.start)[1]
+            field = _DURATION_FIELD.search(view.text, target.end, line_end)
+            if field:
+                found = _weeks(view.text[field.end() : line_end])
         if found is None and _SAME_PERIOD.search(view.text, target.end, target.end + 80):
             # "pain for over three months, refractory to PT and medications over that
             # period": the treatment lasted the period the sentence names.
