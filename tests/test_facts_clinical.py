@@ -627,3 +627,19 @@ def test_a_duration_field_on_the_treatments_line(run):
         "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy. Kenalog 80 mg injected.\n"
     )
     assert result.conservative_care.weeks == 6
+
+
+@pytest.mark.parametrize(
+    ("history", "zoster"),
+    [
+        ("PMH: T2DM, history of shingles (2019). Past procedures: intercostal block for "
+         "zoster-related pain (2019).", False),
+        ("Acute herpes zoster rt T8 dermatome, rash onset 2 wks ago, on valacyclovir.", True),
+    ],
+)
+def test_a_shingles_episode_dated_years_ago_is_not_acute_zoster(run, history, zoster):
+    result = run(
+        f"HPI: left L3 radiculopathy, 4 months of PT. {history}\n"
+        "PROCEDURE: L2-3 interlaminar ESI under fluoroscopy. Kenalog 80 mg injected.\n"
+    )
+    assert ("herpes_zoster" in {d.category for d in result.diagnoses}) == zoster

@@ -501,6 +501,10 @@ def functional_scores(view: NoteView, document_type: str | None = None) -> list[
     return out
 
 
+# "zoster-related pain (2019)", "shingles in 2019": an episode dated in the past.
+_DATED_AFTER = re.compile(r"[\w\s-]{0,20}?[(,]?\s*(?:in\s+)?(?:19|20)\d\d\b")
+
+
 def diagnoses(view: NoteView) -> list[Diagnosis]:
     out: list[Diagnosis] = []
     seen: set[str] = set()
@@ -513,10 +517,11 @@ def diagnoses(view: NoteView) -> list[Diagnosis]:
             continue
         if target.value == "other" and (target.historical or target.section == "imaging"):
             continue  # "history of a T12 compression fracture", an IMAGING section's findings
-        if target.value == "herpes_zoster" and re.search(
-            r"post-?herpetic|\bphn\b|vaccin", view.sentence_text(target.start), re.I
+        if target.value == "herpes_zoster" and (
+            re.search(r"post-?herpetic|\bphn\b|vaccin", view.sentence_text(target.start), re.I)
+            or _DATED_AFTER.match(view.text, target.end)
         ):
-            continue
+            continue  # postherpetic pain, a vaccine, or shingles "(2019)": not acute zoster
         line_s, line_e = view.line_at(target.start)
         code = _ICD10.search(view.text[line_s:line_e])
         key = f"{target.value}:{target.start}"
