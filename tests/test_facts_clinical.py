@@ -643,3 +643,12 @@ def test_a_shingles_episode_dated_years_ago_is_not_acute_zoster(run, history, zo
         "PROCEDURE: L2-3 interlaminar ESI under fluoroscopy. Kenalog 80 mg injected.\n"
     )
     assert ("herpes_zoster" in {d.category for d in result.diagnoses}) == zoster
+
+
+def test_a_rating_today_without_the_word_pain_in_its_sentence(run):
+    result = run(
+        "HPI: right buttock and posterior leg pain radiating to the heel for 5 weeks. Severe, "
+        "8/10 today, unable to sit > 15 min.\n"
+        "PROCEDURE: L5-S1 interlaminar ESI under fluoroscopy. Kenalog 80 mg injected.\n"
+    )
+    assert ("pre", 8) in {(p.timing, p.value) for p in result.pain_scores}

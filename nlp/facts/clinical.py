@@ -339,7 +339,8 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                 if (
                     rule == "pain.slash10"
                     and not re.search(
-                        r"\b(?:pain|vas|nrs|score|rated|rates|pre|post|baseline|after\w*|before)",
+                        r"\b(?:pain|vas|nrs|score|rated|rates|pre|post|baseline|after\w*|before|"
+                        r"today|currently|now|severe|worst|average|intensity)",
                         sentence,
                         re.I,
                     )
