@@ -470,3 +470,8 @@ def test_a_concentration_times_a_volume_followed_by_another_drug(run):
     steroid = found[("methylprednisolone acetate", "epidural")]
     assert (steroid.dose.value, steroid.volume_ml) == (80, 2.0)
     assert found[("bupivacaine", "epidural")].volume_ml == 2.0
+
+
+def test_saline_for_loss_of_resistance_without_a_preposition_is_technique(run):
+    found = meds(run, "20G Tuohy right paramedian, LOR saline. Kenalog 40 mg injected.")
+    assert not any(name == "sodium chloride" for name, _ in found)
