@@ -475,3 +475,17 @@ def test_a_concentration_times_a_volume_followed_by_another_drug(run):
 def test_saline_for_loss_of_resistance_without_a_preposition_is_technique(run):
     found = meds(run, "20G Tuohy right paramedian, LOR saline. Kenalog 40 mg injected.")
     assert not any(name == "sodium chloride" for name, _ in found)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Injected Celestone Soluspan 6 mg/mL 1 mL with 0.2% ropivacaine 1 mL.",
+        "Injected betamethasone (Celestone Soluspan 6 mg/mL) 1 mL with 0.2% ropivacaine 1 mL.",
+    ],
+)
+def test_a_volume_right_after_a_concentration_is_that_drugs(run, sentence):
+    found = meds(run, sentence)
+    steroid = found[("betamethasone", "epidural")]
+    assert (steroid.dose.value, steroid.volume_ml) == (6, 1.0)
+    assert found[("ropivacaine", "epidural")].volume_ml == 1.0

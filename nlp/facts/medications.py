@@ -96,6 +96,7 @@ _PER_SITE_REACH = 30
 _LIST_TOTAL_REACH = 120
 # Amounts joined as one description of the same dose: "80 mg (2 mL)", "10 mg/1 mL",
 # "40 mg in 1 mL", "40 mg/mL x 2 mL". The second belongs to the owner of the first.
+_BARE_GAP = re.compile(r"[ \t]*\)?[ \t]*,?[ \t]*")
 _CHAINED = re.compile(r"\s*(?:/|\(|\bin\b|\bx\b|\u00d7)\s*", re.I)
 # Between a name and its own amount: a separator, or a short qualifier in parentheses.
 _RIGHT_AFTER_NAME = re.compile(r"[\s,:(-]{0,3}|\s?\([A-Za-z][A-Za-z .-]{0,15}\)[\s,:-]{0,2}")
@@ -288,6 +289,7 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
     for (s_start, s_end), members in by_sentence.items():
         text = view.text[s_start:s_end]
         previous: tuple[int, int] | None = None  # (end, owner) of the last amount read
+        after_concentration = False  # the last amount read was a concentration ("6 mg/mL")
         drawn_owners: set[int] = set()  # drugs whose amount so far is what was drawn up
         for match in QUANTITY.finditer(text):
             q_start, q_end = s_start + match.start(), s_start + match.end()
@@ -297,12 +299,18 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
                 _DRAWN_BEFORE.search(view.text, max(s_start, q_start - 30), q_start)
                 or _DRAWN_AFTER.match(view.text, q_end)
             )
+            unit = _unit(match.group(2))
             if (
                 previous is not None
-                and _CHAINED.fullmatch(view.text, previous[0], q_start)
+                and (
+                    _CHAINED.fullmatch(view.text, previous[0], q_start)
+                    or after_concentration
+                    and unit == "ml"
+                    and _BARE_GAP.fullmatch(view.text, previous[0], q_start)
+                )
                 and not _OF_NAME.match(view.text, q_end)
             ):
-                owner: int | None = previous[1]
+                owner: int | None = previous[1]  # "6 mg/mL 1 mL": the volume of that drug
             else:
                 owner = _owner(view, drugs, members, q_start, q_end)
             if owner is None and _INJECTED_AFTER.match(view.text, q_end):
@@ -320,8 +328,10 @@ def _assign_quantities(view: NoteView, drugs: list[Target]) -> dict[int, _Amount
                 drawn_owners.add(owner)  # kept unless a later amount says what was injected
             if owner is None:
                 previous = None
+                after_concentration = False
                 continue
             previous = (q_end, owner)
+            after_concentration = "/" in unit
             if _after_total(view, s_start, drugs[owner]):
                 amounts[owner].reset_for_total()
             if _is_session_total(view, amounts[owner], q_start, q_end, match.group(2)):
