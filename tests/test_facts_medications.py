@@ -489,3 +489,12 @@ def test_a_volume_right_after_a_concentration_is_that_drugs(run, sentence):
     steroid = found[("betamethasone", "epidural")]
     assert (steroid.dose.value, steroid.volume_ml) == (6, 1.0)
     assert found[("ropivacaine", "epidural")].volume_ml == 1.0
+
+
+def test_a_products_strength_gives_way_to_the_stated_amount(run):
+    found = meds(
+        run,
+        "Then slowly injected Kenacort-A 40 (triamcinolone 40 mg/ml) 2 mls + 0.5% Marcain 4 mls.",
+    )
+    steroid = found[("triamcinolone acetonide", "epidural")]
+    assert (steroid.dose.value, steroid.volume_ml) == (80, 2.0)

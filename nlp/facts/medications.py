@@ -555,6 +555,7 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
     merged: dict[tuple[str, str | None], Medication] = {}
     explicit: dict[tuple[str, str | None], bool] = {}
     from_totals: set[tuple[str, str | None]] = set()  # amounts read from a stated total
+    bare_doses: set[tuple[str, str | None]] = set()  # doses read from "Kenalog 80" alone
     # The levels whose own account gave each medication its amounts ("L3-L4: Depo-Medrol
     # 40 mg; L4-L5: Depo-Medrol 40 mg" is 80 mg for the session).
     contexts: dict[tuple[str, str | None], set[tuple[str, ...]]] = {}
@@ -581,8 +582,6 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
         route, is_explicit = _route(view, drug, drugs)
         amount = amounts[i]
         dose = amount.dose
-        if dose is None and drug.role == "steroid" and amount.dose_span is None:
-            dose = _bare_steroid_dose(view, drug, amount)  # "Kenalog 80 + 6 cc NS"
         if (
             dose is None
             and drug.role != "contrast"  # "Omnipaque 240 mg/mL" is iodine, not a dose
@@ -590,6 +589,11 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
             and amount.volume_ml is not None
         ):
             dose = Dose(value=round(amount.conc_mg_per_ml * amount.volume_ml, 3), unit="mg")
+        bare = False
+        if dose is None and drug.role == "steroid" and amount.dose_span is None:
+            # "Kenalog 80 + 6 cc NS"; but "Kenacort-A 40 (40 mg/ml) 2 mls" is 80 mg (above)
+            dose = _bare_steroid_dose(view, drug, amount)
+            bare = dose is not None
         if drug.role in ("contrast", "diluent") and dose is not None and dose.unit != "mg":
             dose = None
         dose, volume = _scaled(amount, dose, sites)
@@ -618,6 +622,11 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
             continue
         if key in merged:
             med = merged[key]
+            if key in bare_doses and dose is not None and not bare:
+                # "Kenacort-A 40 (triamcinolone 40 mg/ml) 2 mls": the product's strength
+                # gave way to the amount the next mention states.
+                med.dose = None
+                bare_doses.discard(key)
             med.dose = med.dose or dose
             med.volume_ml = med.volume_ml if med.volume_ml is not None else amount.volume_ml
             med.concentration = med.concentration or amount.concentration
@@ -636,6 +645,8 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
         )
         explicit[key] = is_explicit
         contexts[key] = {context} if context is not None else set()
+        if bare:
+            bare_doses.add(key)
     _fold_generic_contrast(merged, from_totals)
     _fold_implicit_routes(merged, explicit)
     return list(merged.values())
