@@ -1132,3 +1132,30 @@ def test_the_entered_interspace_wins_over_a_levels_field_and_the_needle_tip(run)
         "Methylprednisolone 80 mg injected.\n"
     )
     assert result.procedure.levels == ["L5-S1"]
+
+
+def test_a_procedure_cancelled_before_any_needle(run):
+    result = run(
+        "Pre-procedure assessment / CANCELLATION\n"
+        "Scheduled: L4-L5 interlaminar ESI, left paramedian, fluoro  (CPT 62323)\n"
+        "S: here for scheduled L4-5 ILESI. Took apixaban this morning.\n"
+        "A/P:\n- Procedure CANCELED. No needle placed, no medications given.\n"
+        "- Rescheduled 03/18/2025.\n"
+    )
+    procedure = result.procedure
+    assert not procedure.is_epidural_injection and procedure.procedure_type == "other"
+    assert (procedure.levels, procedure.laterality, procedure.guidance) == ([], None, None)
+    assert result.billing.suggested_codes == []
+
+
+def test_another_procedure_done_instead_of_the_ordered_esi(run):
+    result = run(
+        "Procedure (from order): Lumbar epidural steroid injection, interlaminar, with "
+        "fluoroscopy [62323]\n"
+        "DECISION: axial pain today. We proceeded with bilateral L4-L5 and L5-S1 intra-articular "
+        "facet joint injections instead of the epidural injection.\n"
+        "PROCEDURE DESCRIPTION: 22-gauge needle into each of the four facet joints. Triamcinolone "
+        "40 mg with bupivacaine, 1 mL per joint. No epidural injection was performed today.\n"
+    )
+    assert result.procedure.procedure_type == "facet"
+    assert not result.billing.supports_62323

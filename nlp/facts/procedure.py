@@ -168,11 +168,14 @@ def procedure_type(
         if hits:
             return decisive, [view.target_evidence(hits[0], "proc_type")]
     title = [t for t in mentions if _title_zone(view, t)]
-    if _esi_called_off(view) and any(t.value in NON_ESI_TYPES for t in title):
+    if any(t.value in NON_ESI_TYPES for t in mentions) and _esi_called_off(view):
         # "The planned L5-S1 epidural was not performed ... SI joint injection instead": the
-        # scheduled ESI title stays on the note, the other title says what was done.
+        # scheduled ESI title stays on the note, the other procedure is what was done.
         title = [t for t in title if t.value in NON_ESI_TYPES]
         mentions = [t for t in mentions if t.value != "epidural_steroid_injection"]
+        if not title:
+            others = [t for t in mentions if t.value in NON_ESI_TYPES]
+            return others[0].value, [view.target_evidence(others[0], "proc_type.instead")]
     pool = title or mentions
     # "epidural space" alone names where a needle went (an SCS lead, a blood patch), not an
     # epidural steroid injection: it decides only when nothing more specific is named.
@@ -254,21 +257,26 @@ def _stopped_before_injecting(view: NoteView) -> Evidence | None:
 
 _CALLED_OFF = re.compile(
     r"\b(?:(?:was|were)\s+not\s+(?:performed|done|undertaken|carried out)|(?:was|were)\s+"
-    r"(?:cancel+ed|abandoned|not pursued)|instead of)\b",
+    r"(?:cancel+ed|abandoned|not pursued)|instead of|(?:was|were)\s+(?:performed|done))\b",
     re.I,
 )
+_INSTEAD_OF_BEFORE = re.compile(r"\b(?:instead of|rather than|in place of)\s+(?:the\s+)?$", re.I)
 
 
 def _esi_called_off(view: NoteView) -> bool:
     """Whether the note says the epidural injection was not done today ("the planned L5-S1
-    epidural was not performed", "instead of the epidural")."""
+    epidural was not performed", "No epidural injection was performed today", "facet
+    injections instead of the epidural injection")."""
     for target in view.targets_of("PROC_TYPE"):
-        if target.value != "epidural_steroid_injection" or not (
-            target.negated or target.hypothetical
+        if target.value != "epidural_steroid_injection" or view.in_history_sentence(
+            target.start
         ):
             continue
-        sentence = view.sentence_text(target.start)
-        if _CALLED_OFF.search(sentence) and not view.in_history_sentence(target.start):
+        if _INSTEAD_OF_BEFORE.search(view.text, max(0, target.start - 30), target.start):
+            return True
+        if (target.negated or target.hypothetical) and _CALLED_OFF.search(
+            view.sentence_text(target.start)
+        ):
             return True
     return False
 
@@ -1089,6 +1097,13 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
         )
     )
     is_esi = kind == "epidural_steroid_injection"
+    if kind == "other" and any(e.rule == "proc_type.stopped" for e in evidence["procedure_type"]):
+        stop = evidence["procedure_type"][0].text.lower()
+        if "cancel" in stop or "needle" in stop:
+            # Cancelled before any needle: nothing was done at a site, level or side.
+            region_value = approach_value = side = guide = None
+            level_names = []
+            contrast_fact = Contrast()
     return Procedure(
         is_epidural_injection=is_esi,
         procedure_type=kind,
