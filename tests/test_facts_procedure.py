@@ -1152,9 +1152,13 @@ def test_another_procedure_done_instead_of_the_ordered_esi(run):
     result = run(
         "Procedure (from order): Lumbar epidural steroid injection, interlaminar, with "
         "fluoroscopy [62323]\n"
-        "DECISION: axial pain today. We proceeded with bilateral L4-L5 and L5-S1 intra-articular "
-        "facet joint injections instead of the epidural injection.\n"
-        "PROCEDURE DESCRIPTION: 22-gauge needle into each of the four facet joints. Triamcinolone "
+        "INTERVAL CHANGE / DECISION DAY OF PROCEDURE:\nScheduled for a repeat lumbar ESI; she "
+        "had a left L5-S1 TFESI on 07/08/2025 with 80% relief. Axial pain today. After "
+        "discussion, we proceeded with bilateral L4-L5 and L5-S1 intra-articular facet joint "
+        "injections instead of the epidural injection.\n\n"
+        "PROCEDURE DESCRIPTION:\nProne. The facet joints were visualized with oblique "
+        "fluoroscopic views. A 22-gauge spinal needle was placed into each of the four joints. "
+        "Omnipaque 240, 0.3 mL per joint, confirmed an intra-articular arthrogram. Triamcinolone "
         "40 mg with bupivacaine, 1 mL per joint. No epidural injection was performed today.\n"
     )
     assert result.procedure.procedure_type == "facet"
