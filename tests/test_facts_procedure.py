@@ -927,7 +927,13 @@ def test_rejected_levels_exam_levels_and_symptom_sides(run, text, levels, side):
 
 
 @pytest.mark.parametrize(
-    "offer", ["blood patch discussed if needed", "call if positional HA, may need blood patch"]
+    "offer",
+    [
+        "blood patch discussed if needed",
+        "call if positional HA, may need blood patch",
+        "told her to call me if a headache develops, in which case we would talk about a blood "
+        "patch",
+    ],
 )
 def test_a_blood_patch_offered_if_needed_is_not_todays_procedure(run, offer):
     result = run(
@@ -1163,3 +1169,17 @@ def test_another_procedure_done_instead_of_the_ordered_esi(run):
     )
     assert result.procedure.procedure_type == "facet"
     assert not result.billing.supports_62323
+
+
+def test_nothing_injected_at_that_level_reaches_back_across_a_dictated_paragraph(run):
+    result = run(
+        "Right lumbar interlaminar epidural steroid injection, under fluoroscopy.\n\n"
+        "Under fluoroscopy the L4-L5 interspace was identified and the skin was anesthetized. I "
+        "advanced a twenty-gauge Tuohy needle by a right paramedian approach, but as I was "
+        "seeking loss of resistance I obtained a free flow of clear fluid, which I took to be "
+        "spinal fluid, so I stopped and reassessed the images with care. I withdrew the needle "
+        "entirely. Nothing was injected at that level.\n\n"
+        "I then moved up to the L3-L4 interspace and advanced a fresh Tuohy needle until I had a "
+        "clear loss of resistance to air. I then injected eighty milligrams of Depo-Medrol.\n"
+    )
+    assert result.procedure.levels == ["L3-L4"]

@@ -92,7 +92,7 @@ _NOT_INJECTED_HERE = re.compile(
     re.I,
 )
 # How far before "... at this level" the level it points back to may be named.
-_THIS_LEVEL_REACH = 200
+_THIS_LEVEL_REACH = 400
 _NOT_BEFORE = re.compile(r"\bnot\s+(?:at\s+)?(?:the\s+)?$", re.I)
 _TITLE_LABEL = re.compile(r"[ \t]*(?:procedure(?:\s+performed)?|operation|title)\s*[.:]", re.I)
 _REGION_BY_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
