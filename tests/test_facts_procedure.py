@@ -1183,3 +1183,15 @@ def test_nothing_injected_at_that_level_reaches_back_across_a_dictated_paragraph
         "clear loss of resistance to air. I then injected eighty milligrams of Depo-Medrol.\n"
     )
     assert result.procedure.levels == ["L3-L4"]
+
+
+def test_a_contrast_reason_in_the_next_sentence_after_a_space(run):
+    result = run(
+        "Left L4-L5 interlaminar epidural steroid injection under fluoroscopy.\n"
+        "I advanced a Tuohy needle with loss of resistance at L4-L5. I did not use contrast "
+        "today. He had a serious reaction to iodinated dye at a cardiac catheterization. I then "
+        "injected eighty milligrams of Depo-Medrol.\n"
+    )
+    assert (result.procedure.contrast.status, result.procedure.contrast.reason) == (
+        "contraindicated", "allergy"
+    )

@@ -995,7 +995,10 @@ def _contrast_reason(view: NoteView, sentences: list[tuple[int, int]]) -> str | 
     for s, e in sentences:
         parts.append(view.text[s:e])
         # The reason may follow in the next sentence ("No contrast. Patient is pregnant.").
-        n_start, n_end = view.sentence_at(e) if e < len(view.text) else (e, e)
+        following = e
+        while following < len(view.text) and view.text[following].isspace():
+            following += 1  # the next sentence starts after the gap
+        n_start, n_end = view.sentence_at(following) if following < len(view.text) else (e, e)
         if n_start >= e and cue("reason_connector").search(view.text[n_start:n_end]):
             parts.append(view.text[n_start:n_end])
     text = cue("reason_denied").sub(" ", " ".join(parts))
