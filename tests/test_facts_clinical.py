@@ -652,3 +652,22 @@ def test_a_rating_today_without_the_word_pain_in_its_sentence(run):
         "PROCEDURE: L5-S1 interlaminar ESI under fluoroscopy. Kenalog 80 mg injected.\n"
     )
     assert ("pre", 8) in {(p.timing, p.value) for p in result.pain_scores}
+
+
+@pytest.mark.parametrize(
+    ("history", "repeat", "relief"),
+    [
+        ("She had a cervical epidural at C6-C7 by Dr. Harlan about two years ago, which she says "
+         "gave her about eighty percent relief for about six months.", True, 80),
+        ("He asked for an epidural after a coworker benefited from one.", False, None),
+        ('Her only previous "epidural" was an epidural blood patch in 2022.', False, None),
+    ],
+)
+def test_a_bare_epidural_as_a_past_injection(run, history, repeat, relief):
+    result = run(
+        f"{history}\n\nPROCEDURE: Left L4-L5 interlaminar epidural steroid injection under "
+        "fluoroscopy. LOR at L4-L5. Triamcinolone 40 mg injected.\n"
+    )
+    assert (result.prior_injection.is_repeat, result.prior_injection.relief_percent) == (
+        repeat, relief
+    )

@@ -876,7 +876,9 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
     for target in esi_words:
         if target.negated or target.hypothetical or target.family:
             continue
-        if target.literal in ("epidural", "epidural space", "epidural steroid"):
+        if target.literal in ("epidural", "epidural space", "epidural steroid") and not (
+            target.literal == "epidural" and _epidural_as_injection(view, target)
+        ):
             continue  # "epidural fibrosis", "epidural space": not an injection by themselves
         sentence = view.sentence_text(target.start)
         if _names_todays_procedure(view, target, sentence):
@@ -905,6 +907,34 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
                 anchors.append(target)  # "repeat L5 TFESI", not "a second Tuohy needle right"
     anchors.sort(key=lambda t: t.start)
     return anchors
+
+
+# "had a cervical epidural at C6-C7", "two lumbar epidurals": the word as a noun, an injection.
+_EPIDURAL_AS_INJECTION = re.compile(
+    r"\b(?:an?|her|his|prior|previous|last|first|second|one|two|three)\s+"
+    r"(?:(?:cervical|thoracic|lumbar|caudal|interlaminar)\s+)?epidurals?\b"
+    r"(?!\s+(?:fibrosis|space|steroid|spread|fat|abscess|hematoma|lipomatosis|catheter|needle|"
+    r"scar|veins?|flow|pattern|contrast|blood|patch|anesthesia|analgesia|labor))",
+    re.I,
+)
+
+
+_REQUESTED_BEFORE = re.compile(
+    r"\b(?:asked for|ask(?:s|ing)? about|requests?(?:ed)?|wants?|wanted|interested in|"
+    r"considering|discussed|recommend(?:ed)?|offered|schedule[d]?)\s*$",
+    re.I,
+)
+
+
+def _epidural_as_injection(view: NoteView, target: Target) -> bool:
+    """A bare "epidural" that names an injection received ("had a cervical epidural at C6-C7"),
+    not one asked for ("He asked for an epidural")."""
+    found = _EPIDURAL_AS_INJECTION.search(
+        view.text, max(0, target.start - 30), min(len(view.text), target.end + 25)
+    )
+    return found is not None and not _REQUESTED_BEFORE.search(
+        view.text, max(0, found.start() - 30), found.start()
+    )
 
 
 def _sentence_cue(view: NoteView, name: str, sentence_start: int, sentence: str) -> bool:
