@@ -671,3 +671,23 @@ def test_a_bare_epidural_as_a_past_injection(run, history, repeat, relief):
     assert (result.prior_injection.is_repeat, result.prior_injection.relief_percent) == (
         repeat, relief
     )
+
+
+@pytest.mark.parametrize(
+    ("history", "documented", "percent"),
+    [
+        ("About four months ago I did an L5-S1 interlaminar epidural on her, which took care of "
+         "the pain going down her right leg, perhaps ninety percent.", True, 90),
+        ("I did a caudal injection on her a little over a year ago, and she tells me that it "
+         "helped a great deal.", True, None),
+        ("She had a lumbar epidural at L4-L5 last year, which she says helped her leg pain at the "
+         "time but did nothing for the back.", True, None),
+    ],
+)
+def test_narrated_prior_responses(run, history, documented, percent):
+    result = run(
+        f"{history}\n\nPROCEDURE: Left L4-L5 interlaminar epidural steroid injection under "
+        "fluoroscopy. LOR at L4-L5. Triamcinolone 40 mg injected.\n"
+    )
+    prior = result.prior_injection
+    assert prior.is_repeat and (prior.documented, prior.relief_percent) == (documented, percent)

@@ -1195,3 +1195,16 @@ def test_a_contrast_reason_in_the_next_sentence_after_a_space(run):
     assert (result.procedure.contrast.status, result.procedure.contrast.reason) == (
         "contraindicated", "allergy"
     )
+
+
+def test_a_dictated_title_line_under_the_letterhead(run):
+    result = run(
+        "Florence Hunt, M.D.\nDate: 10/28/2025\nPatient: Mrs. R. A., 58\n\n"
+        "Right sacroiliac joint injection under fluoroscopy.\n\n"
+        "About four months ago I did an L5-S1 interlaminar epidural on her, which took care of "
+        "the leg pain. What brings her back now is buttock pain over the right SI joint.\n\n"
+        "Under fluoroscopy I rotated the C-arm until the right sacroiliac joint lines "
+        "overlapped, advanced a 22-gauge needle into the joint and injected 40 mg of Kenalog.\n"
+    )
+    assert result.procedure.procedure_type == "si_joint"
+    assert not result.billing.supports_62323

@@ -124,7 +124,29 @@ def _title_zone(view: NoteView, target: Target) -> bool:
         start = view.section_start(target.start)
         return "\n" not in view.text[start : target.start].strip("\n")
     first_lines_end = nth_line_end(view.text, 2)
-    return target.start < first_lines_end and target.section is None
+    if target.start < first_lines_end and target.section is None:
+        return True
+    return target.section is None and _standalone_title_line(view, target.start)
+
+
+# A dictated note's title stands alone on one of its first lines, under the letterhead:
+# "Right sacroiliac joint injection under fluoroscopy."
+_TITLE_LINES = 8
+_TITLE_LENGTH = 100
+
+
+def _standalone_title_line(view: NoteView, char: int) -> bool:
+    """The character is on a short line of its own, among the note's first lines, with blank
+    lines (or the note's edges) around it."""
+    if char >= nth_line_end(view.text, _TITLE_LINES):
+        return False
+    start, end = view.line_at(char)
+    text = view.text
+    if end - start > _TITLE_LENGTH or ":" in text[start:char]:
+        return False  # a long line is prose; "Dx: ..." is a field
+    before_blank = start == 0 or text[max(0, start - 2) : start] == "\n\n"
+    after_blank = end >= len(text) or text[end : end + 2] == "\n\n"
+    return before_blank and after_blank
 
 
 def _inferred_epidural_steroid(
