@@ -80,6 +80,25 @@ def _piped_statements(text: str) -> str:
     return "\n".join(lines)
 
 
+# OCR reads a zero as a capital O inside numbers: "1O mg", "Omnipaque 24O", "O.25%".
+_O_FOR_ZERO = re.compile(r"O(?:(?<=\dO)(?=\d|\s?(?:mg|ml|mL|cc|%)\b|\b)|(?<![\w.]O)(?=\.\d))")
+# A word hyphenated across a line break: "aller-\ngy" reads "allergy", "preservative-\nfree"
+# reads "preservative-free" (a second part that stands alone keeps its hyphen).
+_HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n([a-z]+)")
+_STANDALONE_PARTS = frozenset(
+    {"free", "based", "guided", "related", "induced", "term", "level", "side", "sided", "up",
+     "like", "time", "year", "old", "day", "week", "month", "dose", "site", "line", "wise"}
+)
+
+
+def _joined_hyphen_break(match: re.Match) -> str:
+    """The broken word rejoined, padded after it to the same length."""
+    part = match.group(1)
+    if part in _STANDALONE_PARTS:
+        return ("-" + part).ljust(len(match.group(0)))
+    return part.ljust(len(match.group(0)))
+
+
 def reading_text(text: str) -> str:
     """`text` with wrapped line breaks as spaces, spoken punctuation of a raw dictation as
     punctuation, a one-line note's " | " statements as lines, and OCR misreadings repaired
@@ -99,6 +118,10 @@ def reading_text(text: str) -> str:
         text = _piped_statements(text)
     if "period" in text or "comma" in text or "paragraph" in text:
         text = _dictation_repaired(text)
+    if "-\n" in text:
+        text = _HYPHEN_BREAK.sub(_joined_hyphen_break, text)
+    if "O" in text:
+        text = _O_FOR_ZERO.sub("0", text)
     if "0" in text:
         text = _LEADING_ZERO.sub("O", text)
     if "1" in text:

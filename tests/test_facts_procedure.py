@@ -1208,3 +1208,19 @@ def test_a_dictated_title_line_under_the_letterhead(run):
     )
     assert result.procedure.procedure_type == "si_joint"
     assert not result.billing.supports_62323
+
+
+def test_a_faxed_form_with_ballot_boxes_and_a_hyphenated_allergy(run):
+    result = run(
+        "PROCEDURE:   \u2612 Interlaminar    \u2610 Transforaminal    \u2610 Caudal\n"
+        "LEVEL:       L5-S1              SIDE:   \u2610 R   \u2612 L   \u2610 Midline\n"
+        "GUIDANCE:    \u2612 Fluoroscopy   \u2610 CT   \u2610 None\n"
+        "CONTRAST:    \u2612 Omnipaque 240   1.5 mL      \u2610 Not used\n"
+        "Prior ESI ............ N\n\n"
+        "TECHNIQUE: LOR to saline at L5-S1. Injected dexamethasone 1O mg (1 mL).\n"
+    )
+    assert result.procedure.contrast.status == "used"
+    assert "iohexol" in {m.name for m in result.medications}
+    assert not result.prior_injection.is_repeat
+    steroid = next(m for m in result.medications if m.role == "steroid")
+    assert steroid.dose.value == 10

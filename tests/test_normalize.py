@@ -17,6 +17,11 @@ from nlp.normalize import reading_text
          "S1 root, x1"),
         ("return to the pattern", "return to the pattern"),
         ("lidocaine1% 2 mL", "lidocaine1% 2 mL"),  # a strength glued on, not an OCR "l"
+        ("dexamethasone 1O mg, O.25% bupivacaine, Omnipaque 24O", "dexamethasone 10 mg, "
+         "0.25% bupivacaine, Omnipaque 240"),
+        ("iodine aller-\ngy; needle", "iodine allergy  ; needle"),  # hyphenated across a line
+        ("preservative-\nfree saline", "preservative-free  saline"),
+        ("Depo-\nMedrol, L4-\n5, SpO2 98%", "Depo-\nMedrol, L4-\n5, SpO2 98%"),
     ],
 )
 def test_reading_text_repairs_ocr_misreadings_in_place(text, reading):

@@ -105,7 +105,7 @@ _ANSWER_REACH = 48
 # one word.
 _NEGATIVE_ANSWER = re.compile(
     r"[ \t]*(?:[\w/()-]+[ \t]+){0,5}[\w/()-]*[ \t]*(?::{1,2}|\.{2,})[ \t]*"
-    r"(?:none|no|n/?a|never|denies)[ \t]*(?:[.;,|(\u2013\u2014-]|$)",
+    r"(?:none|no|n/?a|never|denies|n)[ \t]*(?:[.;,|(\u2013\u2014-]|$)",
     re.I | re.M,
 )
 _ANY_BOX = re.compile(r"\[\s*[xX\u2713]?\s*\]|\(\s?[xX\u2713]?\s?\)|[\u2610\u2612]")
