@@ -1224,3 +1224,15 @@ def test_a_faxed_form_with_ballot_boxes_and_a_hyphenated_allergy(run):
     assert not result.prior_injection.is_repeat
     steroid = next(m for m in result.medications if m.role == "steroid")
     assert steroid.dose.value == 10
+
+
+def test_fluoroscopy_deferred_in_pregnancy_leaves_the_ultrasound(run):
+    result = run(
+        "Procedure: Caudal epidural steroid injection, ultrasound-guided\n"
+        "Pregnancy considerations: Fluoroscopy deferred - radiation avoidance. Iodinated contrast "
+        "not administered (pregnancy).\n"
+        "Technique: linear US probe over the sacral hiatus; needle through the sacrococcygeal "
+        "ligament. Dexamethasone 10 mg injected.\n"
+    )
+    assert result.procedure.guidance == "ultrasound"
+    assert not result.billing.supports_62323

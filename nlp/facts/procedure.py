@@ -931,7 +931,13 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
         )
     ]
     body_denials = [t for t in denied if not _title_zone(view, t) and _explicit_denial(view, t)]
-    if body_denials and positive and all(_title_zone(view, t) for t in positive):
+    denied_values = {t.value for t in body_denials}
+    if (
+        body_denials
+        and positive
+        and all(_title_zone(view, t) for t in positive)
+        and ("none" in denied_values or {t.value for t in positive} <= denied_values)
+    ):
         # "Procedure: Fluoroscopically guided ILESI" over a body that says "performed without
         # fluoroscopy using a landmark technique": what was done wins.
         return "none", [view.target_evidence(body_denials[0], "guidance.not_used")]
