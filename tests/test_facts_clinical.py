@@ -660,6 +660,7 @@ def test_a_rating_today_without_the_word_pain_in_its_sentence(run):
         ("She had a cervical epidural at C6-C7 by Dr. Harlan about two years ago, which she says "
          "gave her about eighty percent relief for about six months.", True, 80),
         ("He asked for an epidural after a coworker benefited from one.", False, None),
+        ("She had an L3-4 epidural with us last winter which she says helped a lot.", True, None),
         ('Her only previous "epidural" was an epidural blood patch in 2022.', False, None),
     ],
 )
