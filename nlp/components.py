@@ -15,6 +15,7 @@ from medspacy.context.context_modifier import ConTextModifier
 from medspacy.section_detection import Sectionizer, SectionRule
 from medspacy.section_detection.section import Section
 from medspacy.target_matcher import TargetMatcher, TargetRule
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -197,6 +198,7 @@ class SentenceScopedConText(ConText):
                 key = bisect_right(starts, span.start) - 1
                 by_sentence.setdefault(key, ([], []))[0].append(span)
             matcher = self._ConText__matcher
+            brackets = _bracket_tokens(doc)
             for match_id, start, end in matcher(doc):
                 key = bisect_right(starts, start) - 1
                 if key not in by_sentence:
@@ -206,7 +208,7 @@ class SentenceScopedConText(ConText):
                     modifier = ConTextModifier(rule, start, end, doc, max_scope=self.max_scope)
                 else:
                     sentence_end = starts[key + 1] if key + 1 < len(starts) else len(doc)
-                    bounds = _aside_bounds(doc, start, end, starts[key], sentence_end)
+                    bounds = _aside_bounds(brackets, start, end, starts[key], sentence_end)
                     scope = _sentence_scope(rule, start, end, *bounds)
                     if rule.direction.upper() == "TERMINATE":
                         # medspaCy ends another modifier's scope at a terminator only when
@@ -237,30 +239,39 @@ class SentenceScopedConText(ConText):
 _ASIDE_REACH = 25
 
 
+def _bracket_tokens(doc: Doc) -> tuple[list[int], list[bool]]:
+    """Indices of the "(" and ")" tokens of the doc, in order, and whether each opens."""
+    if "(" not in doc_text(doc):
+        return [], []
+    orth = doc.to_array(ORTH)
+    strings = doc.vocab.strings
+    opening, closing = strings.add("("), strings.add(")")
+    found = numpy.flatnonzero((orth == opening) | (orth == closing))
+    return found.tolist(), [bool(orth[i] == opening) for i in found]
+
+
 def _aside_bounds(
-    doc: Doc, start: int, end: int, sentence_start: int, sentence_end: int
+    brackets: tuple[list[int], list[bool]],
+    start: int,
+    end: int,
+    sentence_start: int,
+    sentence_end: int,
 ) -> tuple[int, int]:
     """The bounds a modifier's scope may reach: its sentence, or the parenthetical aside that
     holds it. "bupivacaine 3 mL (lidocaine avoided d/t allergy)": "avoided" speaks of the
     lidocaine in its parentheses, not of the bupivacaine outside them. A modifier that opens
-    its aside ("Omnipaque (not given)") still looks back at what the aside annotates."""
-    opening = None
-    for i in range(start - 1, max(sentence_start, start - _ASIDE_REACH) - 1, -1):
-        text = doc[i].text
-        if text == ")":
-            return sentence_start, sentence_end
-        if text == "(":
-            opening = i
-            break
-    if opening is None:
-        return sentence_start, sentence_end
-    for i in range(end, min(sentence_end, end + _ASIDE_REACH)):
-        if doc[i].text == ")":
-            aside_start = opening + 1 if opening + 1 < start else sentence_start
-            return aside_start, i
-        if doc[i].text == "(":
-            break
-    return sentence_start, sentence_end
+    its aside ("Omnipaque (not given)") still looks back at what the aside annotates.
+    `brackets` are the doc's bracket tokens (`_bracket_tokens`)."""
+    positions, opens = brackets
+    i = bisect_left(positions, start) - 1
+    if i < 0 or not opens[i] or positions[i] < max(sentence_start, start - _ASIDE_REACH):
+        return sentence_start, sentence_end  # no "(" just before, or a ")" came first
+    opening = positions[i]
+    j = bisect_left(positions, end)
+    if j >= len(positions) or opens[j] or positions[j] >= min(sentence_end, end + _ASIDE_REACH):
+        return sentence_start, sentence_end  # the aside does not close near the modifier
+    aside_start = opening + 1 if opening + 1 < start else sentence_start
+    return aside_start, positions[j]
 
 
 def _sentence_scope(

@@ -117,3 +117,21 @@ def test_an_all_lower_case_note_names_its_levels(run):
     )
     assert (result.procedure.levels, result.procedure.region) == (["L4-L5"], "lumbar")
     assert "62323" in result.billing.suggested_codes
+
+
+def test_the_capital_only_pattern_matches_like_the_full_one_on_capital_text():
+    from pathlib import Path
+
+    from nlp.levels import _CAPITAL_LEVEL_PATTERN, _LOWER_CASE_LEVEL, LEVEL_PATTERN
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "notes"
+    compared = 0
+    for path in sorted(corpus.glob("*/*.txt")):
+        text = path.read_text(encoding="utf-8")
+        if _LOWER_CASE_LEVEL.search(text):
+            continue  # such notes are read with the full pattern
+        assert [(m.span(), m.groups()) for m in _CAPITAL_LEVEL_PATTERN.finditer(text)] == [
+            (m.span(), m.groups()) for m in LEVEL_PATTERN.finditer(text)
+        ]
+        compared += 1
+    assert compared > 500

@@ -389,7 +389,7 @@ def _injected_in_next_sentence(
 def sites_needing_counts(view: NoteView) -> bool:
     """Whether some amount was written per level or per site ("1 mL at each level"), so the
     session total depends on how many levels and sites the procedure had."""
-    folded = view.text.lower()
+    folded = view.folded
     if "each" not in folded and "per " not in folded and "/" not in folded:
         return False  # every form of the cue says "each", "per" or "/" ("1 mL/site")
     return bool(_EACH_SITE.search(view.text))
@@ -561,7 +561,7 @@ def extract_medications(view: NoteView, sites: dict[str, int] | None = None) -> 
     contexts: dict[tuple[str, str | None], set[tuple[str, ...]]] = {}
     # Or the sides: "Right side first: ... dexamethasone 5 mg. The same was repeated on the
     # left: ... dexamethasone 5 mg" is 10 mg.
-    folded = view.text.lower()
+    folded = view.folded
     side_accounts = (
         "left" in folded
         and ("repeat" in folded or "side" in folded or "left:" in folded or "right:" in folded)

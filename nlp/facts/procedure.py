@@ -91,6 +91,9 @@ _NOT_INJECTED_HERE = re.compile(
     rf"\b{_NOTHING_INJECTED}\s+(?:at|into|in)\s+(?:this|that)\s+(?:level|space|interspace)",
     re.I,
 )
+# Words one of which every "nothing was injected at L4-5" or "initial attempt at" holds.
+_NOTHING_INJECTED_WORDS = ("nothing", "no medic", "no drug", "no inject", "no steroid", "attempt",
+                           " pass")
 # How far before "... at this level" the level it points back to may be named.
 _THIS_LEVEL_REACH = 400
 _NOT_BEFORE = re.compile(r"\bnot\s+(?:at\s+)?(?:the\s+)?$", re.I)
@@ -517,6 +520,9 @@ _PROCEDURE_NAMED_IN_CLAUSE = re.compile(
 def _levels_left_without_drug(view: NoteView) -> set[str]:
     """Levels entered but given nothing ("dural puncture at L4-L5; nothing was injected at
     L4-5", "No medication injected at this level"): the injection went elsewhere."""
+    folded = view.folded
+    if not any(word in folded for word in _NOTHING_INJECTED_WORDS):
+        return set()  # no "nothing/no medication ... injected" anywhere: the usual note
     found = {
         level
         for m in view.levels

@@ -518,6 +518,11 @@ class NoteView:
         return found
 
     @cached_property
+    def folded(self) -> str:
+        """The note's text in lower case, for cheap literal gates before regex scans."""
+        return self._text.lower()
+
+    @cached_property
     def corrections(self) -> list[tuple[int, int]]:
         """Paragraphs of an addendum that corrects the note ("ADDENDUM: Level correction ...
         the needle entered L3-L4, not L4-L5 as dictated"): what they say replaces the body."""
