@@ -692,3 +692,13 @@ def test_narrated_prior_responses(run, history, documented, percent):
     )
     prior = result.prior_injection
     assert prior.is_repeat and (prior.documented, prior.relief_percent) == (documented, percent)
+
+
+@pytest.mark.parametrize("answer", ["None", "N/A", "***"])
+def test_a_prior_injection_field_answered_none_or_left_blank(run, answer):
+    result = run(
+        "PROCEDURE PERFORMED: L5-S1 ILESI\n"
+        f"  Prior injections / % relief / duration: {answer}\n"
+        "  Epidural confirmation: LOR. Kenalog 80 mg injected under fluoroscopy.\n"
+    )
+    assert not result.prior_injection.is_repeat

@@ -1236,3 +1236,15 @@ def test_fluoroscopy_deferred_in_pregnancy_leaves_the_ultrasound(run):
     )
     assert result.procedure.guidance == "ultrasound"
     assert not result.billing.supports_62323
+
+
+def test_free_text_overrules_a_ticked_fluoroscopy_box(run):
+    result = run(
+        "PROCEDURE PERFORMED: L5-S1 ILESI\n"
+        "GUIDANCE: [x] Fluoroscopy  [ ] CT  [ ] US  [ ] None\n\n"
+        "  Free text: Guidance box above is the template default. C-arm at this satellite was "
+        "out of service today, so the injection was done by landmark/loss-of-resistance "
+        "technique WITHOUT fluoroscopy. Kenalog 80 mg injected.\n"
+    )
+    assert result.procedure.guidance == "none"
+    assert result.billing.suggested_codes == ["62322"]

@@ -99,7 +99,7 @@ _LABEL_REST = re.compile(r"[A-Za-z /-]{0,25}?:{1,2}")
 
 
 # The rest of a field label after a cue: "Post-procedure pain 0-10:".
-_FIELD_LABEL_REST = re.compile(r"[\w /()-]{0,25}?:{1,2}")
+_FIELD_LABEL_REST = re.compile(r"[\w /()%-]{0,30}?:{1,2}")
 _BLANK_FIELD_LINE = re.compile(
     r"[^:\n]{1,40}:{1,2}[ \t]*(?:_{2,}|\*{2,}|\[\s*\]|\{[^{}\n]*\})?[ \t]*"
 )
@@ -110,6 +110,14 @@ def _only_blank_fields(body: str) -> bool:
     return all(
         _BLANK_FIELD_LINE.fullmatch(line.strip()) for line in body.splitlines() if line.strip()
     )
+
+
+def _blank_marker_after(view: NoteView, end: int) -> bool:
+    """The rest of the line after a label is a blank marker ("***", "___"), not nothing (a
+    list may follow on the next lines)."""
+    line_end = view.text.find("\n", end)
+    rest = view.text[end : line_end if line_end >= 0 else len(view.text)].strip(" :\t-")
+    return bool(rest) and _blank_after(view, end)
 
 
 def _blank_after(view: NoteView, end: int) -> bool:
@@ -863,6 +871,9 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
     for target in view.targets_of("PRIOR_INJ"):
         if target.hypothetical or target.negated:
             continue
+        label = _FIELD_LABEL_REST.match(view.text, target.end)
+        if label and _blank_marker_after(view, label.end()):
+            continue  # "Prior injections / % relief / duration: ***": a field left empty
         sentence = view.sentence_text(target.start)
         if target.section == "plan" or cue("future_cue").search(sentence):
             continue  # "a repeat injection will be considered": a plan, not a past injection

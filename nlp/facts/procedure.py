@@ -864,6 +864,18 @@ def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, lis
     return "midline", evidence
 
 
+def _template_field(view: NoteView, target: Target) -> bool:
+    """The mention is a ticked option or a "Guidance: Fluoroscopy" field of a template: what
+    the form says, which the free text can overrule ("Guidance box above is the template
+    default ... done WITHOUT fluoroscopy")."""
+    line_start, line_end = view.line_at(target.start)
+    line = view.text[line_start:line_end]
+    return view.has_box(line) or bool(_GUIDANCE_LABEL.match(line))
+
+
+_GUIDANCE_LABEL = re.compile(r"[ \t]*(?:guidance|imaging guidance|image guidance)\s*:", re.I)
+
+
 def _guidance_field(view: NoteView, target: Target) -> bool:
     """An "Imaging: Fluoroscopy, pulsed" field of a procedure template names the guidance,
     unlike an IMAGING section that reports an MRI."""
@@ -891,7 +903,8 @@ def _guidance_not_used_today(view: NoteView, target: Target) -> bool:
 
 # After the modality's name: "C-arm down for service", "fluoro unavailable", "is not available".
 _MACHINE_DOWN = re.compile(
-    r"[\s-]*(?:(?:machine|unit|suite)\s+)?(?:(?:is|was|were)\s+)?(?:currently\s+)?"
+    r"[\s-]*(?:(?:machine|unit|suite)\s+)?(?:(?:at|in|on)\s+(?:the\s+|this\s+|our\s+)?"
+    r"[\w-]+\s+)?(?:(?:is|was|were)\s+)?(?:currently\s+)?"
     r"(?:not available|unavailable|down\b|out of (?:service|order)|broken|malfunction\w*)",
     re.I,
 )
@@ -941,7 +954,7 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
     if (
         body_denials
         and positive
-        and all(_title_zone(view, t) for t in positive)
+        and all(_title_zone(view, t) or _template_field(view, t) for t in positive)
         and ("none" in denied_values or {t.value for t in positive} <= denied_values)
     ):
         # "Procedure: Fluoroscopically guided ILESI" over a body that says "performed without

@@ -104,7 +104,7 @@ _ANSWER_REACH = 48
 # label's words are separated by spaces, so the pattern cannot backtrack over ways to split
 # one word.
 _NEGATIVE_ANSWER = re.compile(
-    r"[ \t]*(?:[\w/()-]+[ \t]+){0,5}[\w/()-]*[ \t]*(?::{1,2}|\.{2,})[ \t]*"
+    r"[ \t]*(?:[\w/()%#,-]+[ \t]+){0,5}[\w/()%#,-]*[ \t]*(?::{1,2}|\.{2,})[ \t]*"
     r"(?:none|no|n/?a|never|denies|n)[ \t]*(?:[.;,|(\u2013\u2014-]|$)",
     re.I | re.M,
 )
