@@ -99,6 +99,14 @@ def _joined_hyphen_break(match: re.Match) -> str:
     return part.ljust(len(match.group(0)))
 
 
+# Accented letters read as their plain letter, one character for one ("lidocaína",
+# "Décadron", "fluoroscopía"): the lexicon and the typo look-up are written without accents.
+_PLAIN_LETTERS = str.maketrans(
+    "áéíóúàèìòùâêîôûäëïöüñçÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÑÇ",
+    "aeiouaeiouaeiouaeiouncAEIOUAEIOUAEIOUAEIOUNC",
+)
+
+
 def reading_text(text: str) -> str:
     """`text` with wrapped line breaks as spaces, spoken punctuation of a raw dictation as
     punctuation, a one-line note's " | " statements as lines, and OCR misreadings repaired
@@ -114,6 +122,8 @@ def reading_text(text: str) -> str:
                 previous = i + 1
             pieces.append(text[previous:])
             text = "".join(pieces)
+    if not text.isascii():
+        text = text.translate(_PLAIN_LETTERS)
     if _PIPE in text:
         text = _piped_statements(text)
     if "period" in text or "comma" in text or "paragraph" in text:

@@ -21,6 +21,7 @@ from nlp.normalize import reading_text
          "0.25% bupivacaine, Omnipaque 240"),
         ("iodine aller-\ngy; needle", "iodine allergy  ; needle"),  # hyphenated across a line
         ("preservative-\nfree saline", "preservative-free  saline"),
+        ("lidocaína 1% 2 mL, Décadron", "lidocaina 1% 2 mL, Decadron"),  # accents, same length
         ("Depo-\nMedrol, L4-\n5, SpO2 98%", "Depo-\nMedrol, L4-\n5, SpO2 98%"),
     ],
 )
