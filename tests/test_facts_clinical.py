@@ -702,3 +702,16 @@ def test_a_prior_injection_field_answered_none_or_left_blank(run, answer):
         "  Epidural confirmation: LOR. Kenalog 80 mg injected under fluoroscopy.\n"
     )
     assert not result.prior_injection.is_repeat
+
+
+def test_a_dated_injection_log_gives_the_latest_response(run):
+    result = run(
+        "PROCEDURE: Right L3-L4 interlaminar epidural steroid injection with fluoroscopy\n\n"
+        "12-MONTH ESI LOG (payer limit 4 per rolling 12 months)\n"
+        "  #1  11/12/2024   right L3-L4 ILESI   70% x 12 wks\n"
+        "  #2  02/18/2025   right L3-L4 ILESI   60% x 10 wks\n"
+        "  #3  05/20/2025   right L3-L4 ILESI   55% x 8 wks\n\n"
+        "TECHNIQUE: LOR at L3-L4. Kenalog 80 mg injected.\n"
+    )
+    prior = result.prior_injection
+    assert (prior.is_repeat, prior.relief_percent) == (True, 55)

@@ -894,8 +894,15 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
         sentence = view.sentence_text(target.start)
         if _names_todays_procedure(view, target, sentence):
             continue
-        if target.historical or view.in_earlier_note(target.start):
-            anchors.append(target)  # flagged past, or in a pasted "Previous procedure note"
+        line_start = view.line_at(target.start)[0]
+        if (
+            target.historical
+            or view.in_earlier_note(target.start)
+            or _DATED_LOG_LINE.match(view.text, line_start, target.start)
+        ):
+            # Flagged past, in a pasted "Previous procedure note", or an entry of a dated
+            # injection log ("  #2  02/18/2025   right L3-L4 ILESI   60% x 10 wks").
+            anchors.append(target)
         elif (
             supporting
             or target.section in ("history", "indication")
@@ -931,6 +938,10 @@ _EPIDURAL_AS_INJECTION = re.compile(
 )
 
 
+# A log line that starts with a past date: "- 04/17/2025 caudal ESI: 60% relief".
+_DATED_LOG_LINE = re.compile(
+    r"[ \t]*(?:[-*\u2022]|#?\d{1,2}[.)]?)?[ \t]*\d{1,2}/\d{1,2}/\d{2,4}\b[^\n]{0,40}$"
+)
 _REQUESTED_BEFORE = re.compile(
     r"\b(?:asked for|ask(?:s|ing)? about|requests?(?:ed)?|wants?|wanted|interested in|"
     r"considering|discussed|recommend(?:ed)?|offered|schedule[d]?)\s*$",
@@ -947,6 +958,25 @@ def _epidural_as_injection(view: NoteView, target: Target) -> bool:
     return found is not None and not _REQUESTED_BEFORE.search(
         view.text, max(0, found.start() - 30), found.start()
     )
+
+
+_LOG_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
+
+
+def _most_recent_first(view: NoteView, anchors: list) -> list:
+    """Anchors in a dated injection log, the latest date first (the response the payer asks
+    for is the last injection's); undated anchors keep their order after them."""
+    dated = []
+    for anchor in anchors:
+        line_start = view.line_at(anchor.start)[0]
+        found = _LOG_DATE.search(view.text, line_start, anchor.start)
+        if found:
+            month, day, year = (int(g) for g in found.groups())
+            dated.append(((year + 2000 if year < 100 else year, month, day), anchor))
+    if len(dated) < 2:
+        return anchors
+    ordered = [a for _, a in sorted(dated, key=lambda item: item[0], reverse=True)]
+    return ordered + [a for a in anchors if a not in ordered]
 
 
 def _sentence_cue(view: NoteView, name: str, sentence_start: int, sentence: str) -> bool:
@@ -988,7 +1018,7 @@ def prior_injection(view: NoteView, document_type: str | None = None) -> PriorIn
     evidence = [view.target_evidence(anchors[0], "prior_injection")]
     relief = duration = None
     documented = False
-    for anchor in anchors:
+    for anchor in _most_recent_first(view, anchors):
         s, e = view.sentence_at(anchor.start)
         # The response is usually in the same or a following sentence of the paragraph.
         paragraph_end = view.text.find("\n\n", e)
