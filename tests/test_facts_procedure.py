@@ -1248,3 +1248,15 @@ def test_free_text_overrules_a_ticked_fluoroscopy_box(run):
     )
     assert result.procedure.guidance == "none"
     assert result.billing.suggested_codes == ["62322"]
+
+
+def test_a_narrative_on_the_procedure_line_is_not_all_title(run):
+    result = run(
+        "LCD checklist:\n [X] Fluoroscopic guidance\n [X] Radicular pain\n\n"
+        "Procedure: The office C-arm was out of service today (vendor repair); the patient "
+        "declined to reschedule because of travel. The injection was therefore performed WITHOUT "
+        "fluoroscopy, using palpation landmarks and loss of resistance at L4-L5. Kenalog 80 mg "
+        "was injected.\n"
+    )
+    assert result.procedure.guidance == "none"
+    assert result.billing.suggested_codes == ["62322"]

@@ -125,7 +125,15 @@ def _title_zone(view: NoteView, target: Target) -> bool:
         # Only the first line of a PROCEDURE section is its title; a long section after an
         # inline "Procedure Note -" header can hold the history too.
         start = view.section_start(target.start)
-        return "\n" not in view.text[start : target.start].strip("\n")
+        before = view.text[start : target.start].strip("\n")
+        if "\n" in before:
+            return False
+        # A narrative written on the header's line ("Procedure: The office C-arm was out of
+        # service today ... performed WITHOUT fluoroscopy") has a title only in its first
+        # sentence.
+        return view.line_at(start)[1] - start <= _TITLE_LINE_LENGTH or not _SENTENCE_BREAK.search(
+            before
+        )
     first_lines_end = nth_line_end(view.text, 2)
     if target.start < first_lines_end and target.section is None:
         return True
@@ -136,6 +144,9 @@ def _title_zone(view: NoteView, target: Target) -> bool:
 # "Right sacroiliac joint injection under fluoroscopy."
 _TITLE_LINES = 8
 _TITLE_LENGTH = 100
+# A PROCEDURE line longer than this is a narrative, not a title.
+_TITLE_LINE_LENGTH = 160
+_SENTENCE_BREAK = re.compile(r"[.;]\s")
 
 
 def _standalone_title_line(view: NoteView, char: int) -> bool:
