@@ -401,8 +401,8 @@ class AbbreviationTargets:
         added: list[Span] = []
         for short in doc._.abbreviations:
             long_form = short._.long_form
-            if (short.start, short.end) in covered:
-                continue
+            if (short.start, short.end) in covered or short.text.islower():
+                continue  # "(none)", "(left)": a word in parentheses, not a short form
             for target in targets:
                 if target.start >= long_form.start and target.end <= long_form.end:
                     span = Span(doc, short.start, short.end, label=target.label_)

@@ -715,3 +715,19 @@ def test_a_dated_injection_log_gives_the_latest_response(run):
     )
     prior = result.prior_injection
     assert (prior.is_repeat, prior.relief_percent) == (True, 55)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "She had trigger point injections last year, but she has never had an epidural or any "
+        "other spinal injection.",
+        "Checklist\n[X] Radicular pain\n[N/A] Prior ESI response (none)\n[X] Fluoroscopy",
+    ],
+)
+def test_no_earlier_epidural_in_long_negations_and_not_applicable_items(run, history):
+    result = run(
+        f"{history}\n\nPROCEDURE: Left L4-L5 interlaminar epidural steroid injection under "
+        "fluoroscopy. LOR at L4-L5. Triamcinolone 40 mg injected. No complications (none).\n"
+    )
+    assert not result.prior_injection.is_repeat

@@ -90,7 +90,7 @@ def _next_line_is_label(text: str, line_end: int, end: int) -> bool:
     return bool(_LABEL_LINE.match(text, line_end + 1, min(end, line_end + 60)))
 
 
-_UNCHECKED_BEFORE = re.compile(r"(?:\[\s?\]|\(\s?\)|\u2610)\s*$")
+_UNCHECKED_BEFORE = re.compile(r"(?:\[\s?(?:[nN]/?[aA])?\s?\]|\(\s?\)|\u2610)\s*$")
 _CHECKED_ANSWER = re.compile(
     r"[ \t]*(?:[\w/()-]+[ \t]+){0,2}[\w/()-]*[ \t]*(?::{1,2}|\.{2,})?\s*"
     r"(?:(?:\[\s?\]|\(\s?\)|\u2610)\s*\w+\s*)*"
@@ -108,10 +108,13 @@ _NEGATIVE_ANSWER = re.compile(
     r"(?:none|no|n/?a|never|denies|n)[ \t]*(?:[.;,|(\u2013\u2014-]|$)",
     re.I | re.M,
 )
-_ANY_BOX = re.compile(r"\[\s*[xX\u2713]?\s*\]|\(\s?[xX\u2713]?\s?\)|[\u2610\u2612]")
+_ANY_BOX = re.compile(
+    r"\[\s*(?:[xX\u2713]|[nN]/?[aA])?\s*\]|\(\s?[xX\u2713]?\s?\)|[\u2610\u2612]"
+)
 # "( ) signed  (X) verbal": radio buttons typed as parentheses.
 _PAREN_BOX = re.compile(r"\(\s?[xX\u2713]?\s?\)")
-_EMPTY_BOX = re.compile(r"\[\s*\]|\(\s?\)|\u2610")
+# "[N/A] Prior ESI response": an item marked not applicable is not chosen either.
+_EMPTY_BOX = re.compile(r"\[\s*(?:[nN]/?[aA])?\s*\]|\(\s?\)|\u2610")
 _LIST_ITEM = re.compile(r"^(?:[-*\u2022>]|\d{1,2}[.)])\s")
 # A "sentence" this long that joins clauses with semicolons or pipes is a terse note strung
 # together ("dx ...; failed 6 wks pt; ...; dexamethasone 10 mg"), not one statement.
