@@ -731,3 +731,14 @@ def test_no_earlier_epidural_in_long_negations_and_not_applicable_items(run, his
         "fluoroscopy. LOR at L4-L5. Triamcinolone 40 mg injected. No complications (none).\n"
     )
     assert not result.prior_injection.is_repeat
+
+
+def test_an_esi_history_list_gives_the_latest_dated_response(run):
+    result = run(
+        "ESI history (all R L5-S1 interlaminar, fluoro):\n"
+        "  02/11/2025 - 70% x 10 wks\n  05/20/2025 - 60% x 8 wks\n  08/26/2025 - 50% x 8 wks\n"
+        "Today = 4th ESI in 12 months.\n\n"
+        "Procedure: Right L5-S1 interlaminar ESI, fluoroscopy. LOR. Kenalog 80 mg injected.\n"
+    )
+    prior = result.prior_injection
+    assert (prior.is_repeat, prior.relief_percent) == (True, 50)

@@ -940,7 +940,7 @@ _EPIDURAL_AS_INJECTION = re.compile(
 
 # A log line that starts with a past date: "- 04/17/2025 caudal ESI: 60% relief".
 _DATED_LOG_LINE = re.compile(
-    r"[ \t]*(?:[-*\u2022]|#?\d{1,2}[.)]?)?[ \t]*\d{1,2}/\d{1,2}/\d{2,4}\b[^\n]{0,40}$"
+    r"[ \t]*(?:[-*\u2022]|#?\d{1,2}[.)]?)?[ \t]*\d{1,2}/(?:\d{1,2}/)?\d{2,4}\b[^\n]{0,40}$"
 )
 _REQUESTED_BEFORE = re.compile(
     r"\b(?:asked for|ask(?:s|ing)? about|requests?(?:ed)?|wants?|wanted|interested in|"
@@ -960,19 +960,40 @@ def _epidural_as_injection(view: NoteView, target: Target) -> bool:
     )
 
 
-_LOG_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
+# "05/01/2025", "09/2024" (month and year; the day is then the first).
+_LOG_DATE = re.compile(r"\b(\d{1,2})/(?:(\d{1,2})/)?(\d{2,4})\b")
+
+
+def _date_key(found: re.Match) -> tuple[int, int, int]:
+    month, day, year = found.group(1), found.group(2) or "1", found.group(3)
+    year_number = int(year)
+    return (year_number + 2000 if year_number < 100 else year_number, int(month), int(day))
+
+
+def _latest_dated_relief(window: str) -> re.Match | None:
+    """In a log of earlier injections with one response per dated line ("03/18/2025 - 40%
+    relief x 6 weeks" / "06/24/2025 - 20% relief x ~2 weeks"), the latest line's response."""
+    dated = []
+    for found in cue("relief_percent").finditer(window):
+        line_start = window.rfind("\n", 0, found.start()) + 1
+        date = _LOG_DATE.search(window, line_start, found.start())
+        if date:
+            dated.append((_date_key(date), found))
+    if len(dated) < 2:
+        return None
+    return max(dated, key=lambda item: item[0])[1]
 
 
 def _most_recent_first(view: NoteView, anchors: list) -> list:
-    """Anchors in a dated injection log, the latest date first (the response the payer asks
-    for is the last injection's); undated anchors keep their order after them."""
+    """Anchors dated in their log line or sentence, the latest date first (the response the
+    payer asks for is the last injection's); undated anchors keep their order after them."""
     dated = []
     for anchor in anchors:
-        line_start = view.line_at(anchor.start)[0]
-        found = _LOG_DATE.search(view.text, line_start, anchor.start)
+        # The date of the anchor's own log line or sentence ("The second was on 05/01/2025").
+        start = max(view.line_at(anchor.start)[0], view.sentence_at(anchor.start)[0])
+        found = _LOG_DATE.search(view.text, start, view.sentence_at(anchor.start)[1])
         if found:
-            month, day, year = (int(g) for g in found.groups())
-            dated.append(((year + 2000 if year < 100 else year, month, day), anchor))
+            dated.append((_date_key(found), anchor))
     if len(dated) < 2:
         return anchors
     ordered = [a for _, a in sorted(dated, key=lambda item: item[0], reverse=True)]
@@ -1024,7 +1045,7 @@ def prior_injection(view: NoteView, document_type: str | None = None) -> PriorIn
         paragraph_end = view.text.find("\n\n", e)
         paragraph_end = len(view.text) if paragraph_end < 0 else paragraph_end
         window = view.text[s : min(paragraph_end, e + 600)]
-        match = cue("relief_percent").search(window)
+        match = _latest_dated_relief(window) or cue("relief_percent").search(window)
         if match and relief is None:
             raw = next(g for g in match.groups() if g is not None)
             relief = 50.0 if raw.lower() == "half" else float(

@@ -126,6 +126,14 @@ _EARLIER_NOTE = re.compile(
     r"\bcopied\b|\bpasted\b",
     re.I,
 )
+# How far into a header line its label may run ("ESI history (all R L5-S1, fluoro):").
+_LABEL_REACH = 60
+# A header over a list of earlier injections: "ESI history (all R L5-S1 ...):", "Prior ESIs:".
+_INJECTION_LOG = re.compile(
+    r"\b(?:esis?|injections?|epidurals?)\s+(?:history|log|to date)\b|"
+    r"\b(?:prior|previous)\s+(?:esis|injections|epidural injections)\b",
+    re.I,
+)
 # Words that put a technique mention in the past ("last ESI ... with loss of resistance").
 _EARLIER_WORK = re.compile(r"\b(?:previous(?:ly)?|prior(?!\s+to\b)|last|ago|history)\b", re.I)
 
@@ -385,11 +393,15 @@ class NoteView:
 
     def in_earlier_note(self, char: int) -> bool:
         """Whether `char` sits in an earlier note pasted under its own header ("Previous
-        procedure note (08/2024, copied forward):")."""
+        procedure note (08/2024, copied forward):") or in a log of earlier injections
+        ("ESI history (all R L5-S1 interlaminar, fluoro):")."""
+        if self.section_at(char) != "history":
+            return False
         start = self.section_start(char)
         line_end = self._text.find("\n", start)
         header = self._text[start : len(self._text) if line_end < 0 else line_end]
-        return self.section_at(char) == "history" and bool(_EARLIER_NOTE.search(header))
+        label = header[: header.find(":") + 1 if ":" in header[:_LABEL_REACH] else _LABEL_REACH]
+        return bool(_EARLIER_NOTE.search(header) or _INJECTION_LOG.search(label))
 
     def section_end(self, char: int) -> int:
         """Character offset where the section holding `char` ends, after one-line fields and
