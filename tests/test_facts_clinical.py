@@ -742,3 +742,21 @@ def test_an_esi_history_list_gives_the_latest_dated_response(run):
     )
     prior = result.prior_injection
     assert (prior.is_repeat, prior.relief_percent) == (True, 50)
+
+
+@pytest.mark.parametrize(
+    ("history", "repeat"),
+    [
+        ('HPI: s/p L4-5 laminectomy (2019); has tried PT - "nothing helps for long." Here for '
+         "caudal ESI; never had an epidural.", False),
+        ("Returns today for her second lumbar ESI. The first was done on 01/30/2025.", True),
+        ("NRS 7/10 today. No prior ESI.", False),
+    ],
+)
+def test_the_visits_own_injection_is_not_an_earlier_one(run, history, repeat):
+    result = run(
+        f"{history}\n\nProcedure: Caudal epidural steroid injection under fluoroscopy. Tuohy "
+        "through the sacral hiatus. CLO view: tip just past the ventral interlaminar line. "
+        "Kenalog 80 mg injected.\n"
+    )
+    assert result.prior_injection.is_repeat == repeat

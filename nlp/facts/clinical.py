@@ -891,6 +891,8 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
             target.literal == "epidural" and _epidural_as_injection(view, target)
         ):
             continue  # "epidural fibrosis", "epidural space": not an injection by themselves
+        if _ANATOMY_AFTER.match(view.text, target.end):
+            continue  # "just past the ventral interlaminar line": anatomy, not an injection
         sentence = view.sentence_text(target.start)
         if _names_todays_procedure(view, target, sentence):
             continue
@@ -1011,6 +1013,15 @@ def _sentence_cue(view: NoteView, name: str, sentence_start: int, sentence: str)
     return found
 
 
+_ANATOMY_AFTER = re.compile(r"\s+(?:line|lines|window|space|spaces|foramen|foramina)\b", re.I)
+# "Here for caudal ESI", "presents today for a repeat L5-S1 ILESI": the visit's procedure.
+_HERE_FOR = re.compile(
+    r"\b(?:here|presents?|returns?|comes? in|scheduled)\s+(?:today\s+)?for\s+(?:an?\s+|the\s+|"
+    r"(?:repeat|planned|scheduled)\s+)?[^.;\n]{0,25}$",
+    re.I,
+)
+
+
 def _names_todays_procedure(view: NoteView, target: Target, sentence: str) -> bool:
     """A past-sounding ESI mention that is about today's procedure, not an earlier one.
 
@@ -1022,6 +1033,9 @@ def _names_todays_procedure(view: NoteView, target: Target, sentence: str) -> bo
     if target.section == "plan":
         return not re.search(r"\b(?:relief|benefit|improvement|helped)\b", sentence, re.I)
     start, _ = view.sentence_at(target.start)
+    here_for = _HERE_FOR.search(view.text, max(start, target.start - 60), target.start)
+    if here_for and not cue("repeat_cue").search(here_for.group(0)):
+        return True  # "Here for caudal ESI" ("returns for her second ESI" still says repeat)
     if _sentence_cue(view, "past_event_marker", start, sentence):
         return False
     if _sentence_cue(view, "approach_choice", start, sentence):
