@@ -1260,3 +1260,12 @@ def test_a_narrative_on_the_procedure_line_is_not_all_title(run):
     )
     assert result.procedure.guidance == "none"
     assert result.billing.suggested_codes == ["62322"]
+
+
+def test_a_fluoroscopy_suite_booked_out_is_not_used(run):
+    result = run(
+        "S: stenosis. Requests repeat; fluoro suite booked out 6 wks, pt prefers office-based inj "
+        "today.\nProcedure: L4-5 interlaminar ESI, midline, landmark/LOR technique, no "
+        "fluoroscopy. Triamcinolone 80 mg injected.\n"
+    )
+    assert result.procedure.guidance == "none"
