@@ -760,3 +760,37 @@ def test_the_visits_own_injection_is_not_an_earlier_one(run, history, repeat):
         "Kenalog 80 mg injected.\n"
     )
     assert result.prior_injection.is_repeat == repeat
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        ("Today his pain is VAS 58/100 and his Oswestry is 40%.", ("pre", 5.8)),
+        ("On the Defense and Veterans Pain Rating Scale he rates his pain today as a 6.",
+         ("pre", 6)),
+    ],
+)
+def test_more_ways_to_write_a_pre_procedure_score(run, history, expected):
+    result = run(
+        f"HPI: L5 radiculopathy, six weeks of PT.\n{history}\n\n"
+        "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy. Kenalog 80 mg injected.\n"
+    )
+    assert expected in {(p.timing, p.value) for p in result.pain_scores}
+
+
+def test_a_promis_t_score_named_at_length(run):
+    result = run(
+        "His PROMIS Physical Function short form T-score today is 36.4.\n"
+        "PROCEDURE: Caudal ESI under fluoroscopy. Kenalog 80 mg injected.\n"
+    )
+    assert ("PROMIS", 36.4) in {(f.instrument, f.value) for f in result.functional_scores}
+
+
+def test_worst_pain_over_the_last_day_is_todays_pre_procedure_score(run):
+    result = run(
+        "PRE-PROCEDURE PAIN / FUNCTION\n| Measure | Score |\n|---|---|\n"
+        "| NPRS, current | 7/10 |\n| NPRS, worst last 24 h | 9/10 |\n\n"
+        "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy.\nTechnique: prone, 20G Tuohy, loss "
+        "of resistance at L4-5. Kenalog 80 mg injected.\n"
+    )
+    assert {("pre", 7), ("pre", 9)} <= {(p.timing, p.value) for p in result.pain_scores}

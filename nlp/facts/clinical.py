@@ -53,6 +53,16 @@ _PAIN_PATTERNS = [
         ),
     ),
     (
+        # "he rates his pain today as a 6", "rated his pain a 2 on the DVPRS"
+        "pain.rates_as",
+        compile_gated(
+            r"\brat(?:es|ed|ing)\s+(?:his|her|their|the)\s+(?:\w+\s+)?pain\s+"
+            r"(?:today\s+|now\s+|currently\s+)?(?:as\s+|at\s+)?(?:an?\s+)?(\d{1,2}(?:\.\d)?)\b"
+            r"(?!\s*(?:/|out of|of\s+10|%|mm))",
+            re.I,
+        ),
+    ),
+    (
         "pain.pre_post",
         compile_gated(
             r"\b(pre|post)(?:-?(?:procedure|procedural|op|injection))?\s*[:=]?\s*(\d{1,2})(?!\s*(?:/|mg|ml|%|\d))",
@@ -91,7 +101,7 @@ _RMDQ = compile_gated(
     r"\b(?:roland[- ]morris(?: disability)?(?: questionnaire)?(?: score)?|rmdq|rmq)\b[^\d\n]{0,20}?(\d{1,2})",  # noqa: E501
     re.I,
 )
-_PROMIS = compile_gated(r"\bpromis\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)", re.I)
+_PROMIS = compile_gated(r"\bpromis\b[^\d\n]{0,60}?(\d{1,3}(?:\.\d)?)", re.I)
 
 
 # The rest of a template label after a term: " treatment:" in "Conservative treatment: ***".
@@ -386,14 +396,16 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
             )
     if "|" in view.text:
         scores += _flowsheet_pain_scores(view, covered)
-    if "mm" in view.text:
-        scores += _millimetre_vas(view, covered, document_type)
+    if "mm" in view.text or "/100" in view.text or "/ 100" in view.text:
+        scores += _millimetre_vas(view, covered, document_type)  # "VAS 62 mm", "VAS 58/100"
     scores.sort(key=lambda p: p.evidence[0].start)
     return scores
 
 
 # A visual analogue scale written in millimetres: "VAS pain score today is 65 mm" = 6.5/10.
-_VAS_MM = re.compile(r"\bvas\b[^\d]{0,40}?(\d{1,3}(?:\.\d)?)\s*mm\b", re.I)
+_VAS_MM = re.compile(
+    r"\bvas\b[^\d]{0,40}?(\d{1,3}(?:\.\d)?)\s*(?:mm\b|/\s*100\b(?!\s*/))", re.I
+)
 _ROW_PRE = re.compile(r"\bpre\b|pre-?(?:op|procedure|proc)|admit|arriv|baseline", re.I)
 _ROW_POST = re.compile(r"\bpost|recovery|pacu|discharg|d/c\b|after", re.I)
 _SEPARATOR_ROW = re.compile(r"^[\s|:+=-]+$")
