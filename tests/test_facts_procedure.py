@@ -1262,10 +1262,18 @@ def test_a_narrative_on_the_procedure_line_is_not_all_title(run):
     assert result.billing.suggested_codes == ["62322"]
 
 
-def test_a_fluoroscopy_suite_booked_out_is_not_used(run):
+@pytest.mark.parametrize(
+    "unavailable",
+    [
+        "Requests repeat; fluoro suite booked out 6 wks, pt prefers office-based inj today.",
+        "Note: Our C-arm is out for service this week; patient elected to proceed today.",
+        "Options (wait 3 weeks, travel 2 h to regional center for fluoroscopic injection, or "
+        "landmark injection today) were discussed.",
+    ],
+)
+def test_a_fluoroscopy_unit_that_is_unavailable_is_not_used(run, unavailable):
     result = run(
-        "S: stenosis. Requests repeat; fluoro suite booked out 6 wks, pt prefers office-based inj "
-        "today.\nProcedure: L4-5 interlaminar ESI, midline, landmark/LOR technique, no "
-        "fluoroscopy. Triamcinolone 80 mg injected.\n"
+        f"S: stenosis. {unavailable}\nProcedure: L4-5 interlaminar ESI, midline, landmark/LOR "
+        "technique, no fluoroscopy. Triamcinolone 80 mg injected.\n"
     )
     assert result.procedure.guidance == "none"

@@ -916,7 +916,8 @@ def _guidance_not_used_today(view: NoteView, target: Target) -> bool:
 _MACHINE_DOWN = re.compile(
     r"[\s-]*(?:(?:machine|unit|suite)\s+)?(?:(?:at|in|on)\s+(?:the\s+|this\s+|our\s+)?"
     r"[\w-]+\s+)?(?:(?:is|was|were)\s+)?(?:currently\s+)?"
-    r"(?:not available|unavailable|down\b|out of (?:service|order)|broken|malfunction\w*|"
+    r"(?:not available|unavailable|down\b|out (?:of|for) (?:service|order|repair|maintenance)|"
+    r"broken|malfunction\w*|(?:being|under|in(?: for)?) repair|"
     r"(?:fully\s+)?booked(?:\s+(?:out|up))?)",
     re.I,
 )
