@@ -1277,3 +1277,15 @@ def test_a_fluoroscopy_unit_that_is_unavailable_is_not_used(run, unavailable):
         "technique, no fluoroscopy. Triamcinolone 80 mg injected.\n"
     )
     assert result.procedure.guidance == "none"
+
+
+def test_a_c_arm_rotated_to_the_right_is_not_the_injection_side(run):
+    result = run(
+        "Procedure: L L4-5 interlaminar ESI, left paramedian, under fluoroscopy.\n"
+        "Technique: 20G Tuohy advanced toward the left side of the interlaminar space. "
+        "Contralateral oblique view: C-arm rotated ~50 degrees to the RIGHT (contralateral to "
+        "needle). LOR to air. Kenalog 80 mg injected. Blood patch discussed if positional "
+        "headache develops.\n"
+    )
+    assert result.procedure.laterality == "left"
+    assert result.procedure.procedure_type == "epidural_steroid_injection"

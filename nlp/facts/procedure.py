@@ -466,6 +466,11 @@ _CONVERTED_BEFORE = re.compile(
     r"\b(?:convert(?:ed|ing)|switch(?:ed|ing)|chang(?:ed|ing))\s+(?:over\s+)?to\b[^.;\n]{0,40}$",
     re.I,
 )
+_VIEW_DIRECTION_BEFORE = re.compile(
+    r"\b(?:rotat\w*|tilt\w*|angl\w*|obliqu\w*|swung|turned|c-arm|image intensifier)\b"
+    r"[^.;\n]{0,30}\b(?:to(?:ward)?s?|from)\s+(?:the\s+|patient'?s\s+)?$",
+    re.I,
+)
 _SIDE_LABEL = re.compile(r"\b(?:side|laterality)\s*:{1,2}\s*$", re.I)
 # A side field's ticked option: "Side: ( ) Left  (X) Right", "Laterality: [x] Bilateral".
 _TICKED_SIDE_FIELD = re.compile(
@@ -797,6 +802,8 @@ def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, lis
             continue
         if view.in_unchecked_option(start):
             continue  # "[ ] Bilateral", "( ) Left": an option not chosen
+        if _VIEW_DIRECTION_BEFORE.search(view.text, max(0, start - 50), start):
+            continue  # "C-arm rotated ~50 degrees to the RIGHT": where the image looks from
         if _TICKED_SIDE_FIELD.search(view.text, view.line_at(start)[0], start):
             word = match.group(0).lower().rstrip(".")
             found.append((_SIDE_FIELD_VALUES.get(word, word), start, match.end()))
