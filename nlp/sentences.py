@@ -91,8 +91,25 @@ def _wraps(text: str, match: re.Match) -> bool:
         and (
             (text[start].islower() and not _next_line_fits(text, match.start(), start))
             or _hard_wrapped(text, match.start(), start)
+            or _capitals_wrapped(text, match.start(), start)
         )
     )
+
+
+# An all-capitals line this long, not ended by a full stop, is a wrapped line.
+_CAPITALS_WRAP_WIDTH = 45
+
+
+def _capitals_wrapped(text: str, line_end: int, next_start: int) -> bool:
+    """Whether an ALL-CAPITALS line wraps into the next all-capitals line: old hospital systems
+    print notes in capitals hard-wrapped at 60-70 characters ("CONSERVATIVE CARE X 3" +
+    "MONTHS INCLUDING PT"), where no lower-case letter marks the continuation."""
+    line_start = text.rfind("\n", 0, line_end) + 1
+    if line_end - line_start < _CAPITALS_WRAP_WIDTH or _NEW_ITEM.match(text, next_start):
+        return False
+    next_end = text.find("\n", next_start)
+    next_line = text[next_start : len(text) if next_end < 0 else next_end]
+    return text[line_start:line_end].isupper() and next_line.isupper()
 
 
 # Lines of one wrapped paragraph differ this much in length at most (ragged OCR, editors).

@@ -97,3 +97,19 @@ def test_unpunctuated_work_after_a_one_line_field_is_not_that_field(run):
     assert result.procedure.guidance == "fluoroscopy"
     assert result.procedure.contrast.status == "contraindicated"
     assert {m.name for m in result.medications} >= {"betamethasone", "lidocaine"}
+
+
+def test_an_all_capitals_note_hard_wrapped_at_sixty_characters(run):
+    result = run(
+        "PROCEDURE: RIGHT L5-S1 INTERLAMINAR EPIDURAL STEROID INJECTION\n"
+        "INDICATIONS: 38 YO F WITH RIGHT S1 RADICULOPATHY, POSTERIOR THIGH\n"
+        "AND CALF PAIN. MRI - RIGHT PARACENTRAL L5-S1 DISC PROTRUSION. CONSERVATIVE CARE X 3\n"
+        "MONTHS INCLUDING PT, CYCLOBENZAPRINE AND IBUPROFEN. PAIN 7/10.\n"
+        "1. PATIENT POSITIONED PRONE. TIME OUT PERFORMED.\n"
+        "2. A 20 GAUGE TUOHY NEEDLE WAS ADVANCED RIGHT PARAMEDIAN WITH\n"
+        "   LATERAL FLUOROSCOPIC VIEWS. LOSS OF RESISTANCE TO AIR.\n"
+        "3. TRIAMCINOLONE ACETONIDE 40 MG (1 ML) WITH BUPIVACAINE 0.25%\n"
+        "   2 ML INJECTED.\n"
+    )
+    assert result.conservative_care.weeks == 12
+    assert {m.name for m in result.medications} >= {"triamcinolone acetonide", "bupivacaine"}

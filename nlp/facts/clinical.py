@@ -19,7 +19,7 @@ from nlp.models import (
 from nlp.numbers import WORD_NUMBERS
 from nlp.regex_prefilter import compile_gated, gated
 
-_WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2}
+_WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2, "past": 1}
 # Patterns led by a digit (or code letter) check the character before it with a look-behind
 # placed after that first character, "(\d(?<![\d/.]\d)...": the same matches as a leading
 # "(?<![\d/.])\d", but `re` can then skip straight to candidate characters
@@ -671,7 +671,7 @@ _THERAPY_BEFORE_PT = re.compile(
     re.I,
 )
 # "Over the last 3 months he has been managed with ...": a treatment period for the sentence.
-_PERIOD_BEFORE = re.compile(r"\b(?:over|for|during|in)\s+the\s+(?:last|past|prior)\s+$", re.I)
+_PERIOD_BEFORE = re.compile(r"\b(?:over|for|during|in)\s+the\s+(?:(?:last|past|prior)\s+)?$", re.I)
 
 
 _SAME_PERIOD = re.compile(
