@@ -114,7 +114,9 @@ class LabelOnlyTargetMatcher(TargetMatcher):
     that per-span write is skipped.
     """
 
+    # Drug names one slip off a lexicon term, and the rule of each term they stand for.
     typos: TypoLexicon | None = None
+    typo_rules: dict[str, TargetRule] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         matcher = self._TargetMatcher__matcher
@@ -136,7 +138,7 @@ class LabelOnlyTargetMatcher(TargetMatcher):
         found = []
         for index, term in self.typos.misspelt_tokens(doc):
             span = Span(doc, index, index + 1, label="DRUG")
-            span._.target_rule = self._typo_rules[term]
+            span._.target_rule = self.typo_rules[term]
             found.append(span)
         return found
 
@@ -175,7 +177,7 @@ def make_target_matcher(nlp: Language, name: str) -> TargetMatcher:
     matcher.typos = TypoLexicon(
         (term, str(rule.metadata["value"])) for term, rule in typo_rules.items()
     )
-    matcher._typo_rules = typo_rules
+    matcher.typo_rules = typo_rules
     return matcher
 
 

@@ -34,7 +34,7 @@ _ABBREVIATIONS = re.compile(
 _LOWER_CASE_ABBREVIATIONS = re.compile(
     r"\b(?:min|max|hr|hrs|sec|wk|wks|mo|mos|yr|yrs|mg|ml|cc|mcg|gm|oz|lb|lbs|cm|mm|inc|sr|jr|"
     r"ca|neg|pos|resp|temp|med|meds|dx|hx|sx|tx|rx|pmh|psh|bilat|abd|ext|flex|lat|ant|post|"
-    r"sup|inf|incl|esp|approx|appt)\.$",
+    r"sup|inf|incl|esp|appt)\.$",
     re.IGNORECASE,
 )
 

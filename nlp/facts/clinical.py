@@ -645,8 +645,9 @@ def _weeks(text: str) -> float | None:
     return best
 
 
-# "PT x 6 wks", "gabapentin 300 mg tid for 3 months": the duration belongs to the treatment.
+# "Physical therapy - Yes; Duration: 6 weeks": a duration field on the treatment's line.
 _DURATION_FIELD = re.compile(r"\bduration\s*[:=-]\s*", re.I)
+# "PT x 6 wks", "gabapentin 300 mg tid for 3 months": the duration belongs to the treatment.
 _DURATION_FOLLOWS = re.compile(
     r"[\s,:(-]*(?:\d+\s*(?:mg|mcg)\s*)?(?:(?:qd|bid|tid|qid|qhs|daily|prn|po)\s*)*"
     r"(?:x|\u00d7|for|times|over|about|approx\.?|~)?\s*(?:the\s+(?:last|past)\s+)?",
