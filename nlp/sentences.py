@@ -89,7 +89,12 @@ def _wraps(text: str, match: re.Match) -> bool:
         match.group(1) is None  # not a blank line
         and last_visible_char(text, match.start()) not in (".", "?", "!", ";", ":", "")
         and (
-            (text[start].islower() and not _next_line_fits(text, match.start(), start))
+            (
+                text[start].islower()
+                and _line_length(text, match.start()) >= _SHORTEST_WRAPPED_LINE
+                and not _next_line_fits(text, match.start(), start)
+                and not _short_statement_follows(text, match.start(), start)
+            )
             or _hard_wrapped(text, match.start(), start)
             or _capitals_wrapped(text, match.start(), start)
         )
@@ -130,6 +135,31 @@ def _next_line_fits(text: str, line_end: int, next_start: int) -> bool:
     if shortfall <= _WRAP_SLACK:
         return False
     return not _OPEN_ENDING.search(text, max(line_start, line_end - 12), line_end)
+
+
+# A line shorter than this is not a wrapped paragraph line ("dex 10 + NS 8cc" + "tol well"):
+# editors and OCR wrap at 60-80 characters, narrow EHR columns at about 35.
+_SHORTEST_WRAPPED_LINE = 25
+
+
+def _line_length(text: str, line_end: int) -> int:
+    return line_end - (text.rfind("\n", 0, line_end) + 1)
+
+
+def _short_statement_follows(text: str, line_end: int, next_start: int) -> bool:
+    """Whether the next line is a short statement of its own: it ends unpunctuated well short
+    of this line's width and another line follows it straight away. A wrapped paragraph's
+    short last line ends the paragraph; in a terse note it is just the next statement
+    ("..., LOR saline, no contrast (preg)" + "kenalog 40 + NS 4cc" + "tol well, VSS")."""
+    next_end = text.find("\n", next_start)
+    if next_end < 0 or next_end + 1 >= len(text) or text[next_end + 1] in "\r\n":
+        return False  # the last line of the note or of its paragraph
+    if last_visible_char(text, next_end) in ".?!:;,-":
+        return False
+    if _OPEN_ENDING.search(text, max(next_start, next_end - 12), next_end):
+        return False
+    line_start = text.rfind("\n", 0, line_end) + 1
+    return (next_end - next_start) + _WRAP_SLACK < (line_end - line_start) // 2
 
 
 def wrapped_line_breaks(text: str) -> list[int]:

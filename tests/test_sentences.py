@@ -113,3 +113,27 @@ def test_an_all_capitals_note_hard_wrapped_at_sixty_characters(run):
     )
     assert result.conservative_care.weeks == 12
     assert {m.name for m in result.medications} >= {"triamcinolone acetonide", "bupivacaine"}
+
+
+def test_a_terse_note_line_after_a_negation_is_its_own_statement(run):
+    """Shorthand notes start every statement in lower case; the short drug line after a
+    negated finding is not the end of a wrapped sentence, so the steroid is not negated."""
+    result = run(
+        "LESI L3/4\n"
+        "31F severe R L4 radic x 3wk after lifting. MRI R L3/4 lat recess HNP\n"
+        "sitting, landmark, lido 1% 2cc skin, 18g tuohy L3/4, LOR saline @ 5cm, "
+        "no contrast (preg)\n"
+        "kenalog 40 + NS 4cc\n"
+        "tol well, VSS\n"
+    )
+    assert "triamcinolone acetonide" in {m.name for m in result.medications}
+
+
+def test_a_short_line_does_not_wrap_into_the_next(run):
+    result = run(
+        "Caudal ESI\n"
+        "prone, fluoro lat, sacral hiatus, 20g spinal, omnipaque 180 3cc, no vasc uptake\n"
+        "dex 10 + NS 8cc\n"
+        "tol well. VSS. d/c\n"
+    )
+    assert "dexamethasone" in {m.name for m in result.medications}
