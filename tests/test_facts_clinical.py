@@ -228,7 +228,8 @@ def test_a_score_with_no_timing_cue_and_no_procedure_work_is_unspecified(run):
 
 
 @pytest.mark.parametrize("line", ["Complications: [x] None   [ ] Other ___",
-                                  "Complications ...... None"])
+                                  "Complications ...... None",
+                                  "tol well, VSS, cx: none, d/c home"])
 def test_template_answers_of_no_complications(run, line):
     assert run(wrap(line)).post_procedure.complications == "none"
 

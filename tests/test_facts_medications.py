@@ -454,6 +454,11 @@ def test_a_drug_name_glued_to_its_strength(run):
     assert ("lidocaine", "skin") in found
 
 
+def test_shorthand_depo_medrol_glued_to_its_dose(run):
+    found = meds(run, "20g tuohy midline L5S1, LOR NS, epidurogram ok\nDMP80 + NS 3cc\n")
+    assert found[("methylprednisolone acetate", "epidural")].dose.value == 80
+
+
 def test_commonwealth_names_and_units(run):
     found = meds(
         run,

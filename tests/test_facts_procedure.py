@@ -254,6 +254,7 @@ def test_caudal_is_sacral(run):
         ("Right paramedian interlaminar ESI at L4-5", "right"),
         ("Bilateral L5 transforaminal ESI", "bilateral"),
         ("L4-5 interlaminar ESI, midline approach", "midline"),
+        ("CIESI C6/7 L paramed", "left"),
         ("L4-5 interlaminar ESI", None),
     ],
 )
