@@ -39,7 +39,9 @@ def test_a_wrapped_phrase_matches_and_evidence_keeps_the_original_text(run):
 def test_unwrapping_keeps_length_and_rejoins_hyphenated_breaks():
     from nlp.normalize import reading_text
 
-    text = "formal physical\ntherapy\nPlan: home\nRTC 4 weeks. Dx radiculop-\nathy"
+    text = "She completed formal physical\ntherapy\nPlan: home\nRTC 4 weeks. Dx radiculop-\nathy"
     unwrapped = reading_text(text)
     assert len(unwrapped) == len(text)
-    assert unwrapped == "formal physical therapy\nPlan: home\nRTC 4 weeks. Dx radiculopathy  "
+    assert unwrapped == (
+        "She completed formal physical therapy\nPlan: home\nRTC 4 weeks. Dx radiculopathy  "
+    )
