@@ -48,6 +48,8 @@ _OPEN_ENDING = re.compile(
 _NEW_ITEM = re.compile(
     r"[ \t]*(?:[-*\u2022#>]|\d{1,2}[.)]\s|\[|[A-Za-z][\w /()&'-]{0,40}(?::|\.{3,}|[ \t]{2,}))"
 )
+# "1st LESI 6/2025 ...": a line that starts with an ordinal starts a statement.
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
 # Dictated paragraphs hard-wrapped by an editor run about this long per line.
 _WRAP_WIDTH = 60
 
@@ -65,7 +67,9 @@ def _hard_wrapped(text: str, line_end: int, next_start: int) -> bool:
     if line_end - line_start < _WRAP_WIDTH or "|" in text[line_start:line_end]:
         return False  # a short line, or a table row ("09:20 | 138/82 | 7 | alert")
     last = last_visible_char(text, line_end)
-    return last in ",-" or (last.isalnum() and text[next_start].isdigit())
+    return last in ",-" or (
+        last.isalnum() and text[next_start].isdigit() and not _ORDINAL.match(text, next_start)
+    )
 
 
 @Language.factory("esicheck_sentences", assigns=["token.is_sent_start"])
@@ -121,17 +125,49 @@ def _capitals_wrapped(text: str, line_end: int, next_start: int) -> bool:
 _WRAP_SLACK = 10
 
 
+# Lines this close to a wrapped line are read for the paragraph's width.
+_WIDTH_NEIGHBOURS = 3
+
+
+def _neighbour_width(text: str, line_start: int, line_end: int) -> int:
+    """The longest of the lines around this one (up to three each side, not past a blank
+    line): the width a paragraph wrapped here would have."""
+    widest = line_end - line_start
+    start = line_start
+    for _ in range(_WIDTH_NEIGHBOURS):
+        if start == 0:
+            break
+        before = text.rfind("\n", 0, start - 1) + 1
+        if not text[before : start - 1].strip():
+            break
+        widest = max(widest, start - 1 - before)
+        start = before
+    end = line_end
+    for _ in range(_WIDTH_NEIGHBOURS):
+        if end >= len(text):
+            break
+        after = text.find("\n", end + 1)
+        after = len(text) if after < 0 else after
+        if not text[end + 1 : after].strip():
+            break
+        widest = max(widest, after - end - 1)
+        end = after
+    return widest
+
+
 def _next_line_fits(text: str, line_end: int, next_start: int) -> bool:
-    """Whether the next line is so much longer than this one that its first word would
-    have fitted here: then this line ended by choice, not by wrapping, even though the next
-    starts in lower case ("ALLERGIES: IODINE - anaphylaxis, PCN" + "she signed consent ...").
+    """Whether the next line's first word would have fitted on this line, given the width of
+    the lines around it: then this line ended by choice, not by wrapping, even though the next
+    starts in lower case ("ALLERGIES: IODINE - anaphylaxis, PCN" + "she signed consent ...";
+    "kenalog 40/1 + bupi .25% 2cc" + "pt tol well" under a 100-character line).
     A line that stops on an open word ("... with") still wraps."""
     line_start = text.rfind("\n", 0, line_end) + 1
     next_end = text.find("\n", next_start)
     next_end = len(text) if next_end < 0 else next_end
     first_word = text.find(" ", next_start, next_end)
     first_word_length = (next_end if first_word < 0 else first_word) - next_start
-    shortfall = (next_end - next_start) - (line_end - line_start + 1 + first_word_length)
+    width = _neighbour_width(text, line_start, line_end)
+    shortfall = width - (line_end - line_start + 1 + first_word_length)
     if shortfall <= _WRAP_SLACK:
         return False
     return not _OPEN_ENDING.search(text, max(line_start, line_end - 12), line_end)

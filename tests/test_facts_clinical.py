@@ -795,3 +795,14 @@ def test_worst_pain_over_the_last_day_is_todays_pre_procedure_score(run):
         "of resistance at L4-5. Kenalog 80 mg injected.\n"
     )
     assert {("pre", 7), ("pre", 9)} <= {(p.timing, p.value) for p in result.pain_scores}
+
+
+@pytest.mark.parametrize(
+    "line", ["1st LESI 6/2025 - 60% relief x 10wk, now back.", "TFESI (03/14/24): 70% x 3 mo."]
+)
+def test_an_injection_named_with_its_date_and_result_is_a_prior_injection(run, line):
+    prior = run(
+        "LESI L4/5\n67F R L5 radiculopathy. MRI L4/5 HNP.\n" + line + "\n"
+        "fluoro, 18g tuohy L4/5, LOR NS\nkenalog 40 + NS 4cc\ntol well\n"
+    ).prior_injection
+    assert prior.is_repeat and prior.relief_percent in (60.0, 70.0)

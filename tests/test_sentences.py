@@ -137,3 +137,24 @@ def test_a_short_line_does_not_wrap_into_the_next(run):
         "tol well. VSS. d/c\n"
     )
     assert "dexamethasone" in {m.name for m in result.medications}
+
+
+def test_a_line_that_ends_well_short_of_its_neighbours_ends_by_choice(run):
+    """Under a 100-character line, a 28-character drug line cannot be wrapped: the next
+    lower-case line is a new statement, and the steroid is not negated by 'no vasc'."""
+    result = run(
+        "LESI L4/5\n"
+        "fluoro, 1% lido skin, 18g tuohy R paramed L4/5, LOR NS, good epidural spread, no vasc\n"
+        "kenalog 40/1 + bupi .25% 2cc\n"
+        "pt tol well, no cx, home w/ driver\n"
+        "f/u 3wk\n"
+    )
+    assert {"triamcinolone acetonide", "bupivacaine"} <= {m.name for m in result.medications}
+
+
+def test_a_line_starting_with_an_ordinal_is_not_a_wrapped_number():
+    text = (
+        "MRI: L4/5 R paracentral HNP, R lateral recess stenosis and foraminal narrowing\n"
+        "1st LESI 6/2025 - 60% relief x 10wk, now back."
+    )
+    assert len(sentences(text)) == 2

@@ -924,6 +924,8 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
             or view.in_history_sentence(target.start)
         ) and cue("past_procedure_cue").search(sentence):
             anchors.append(target)  # "A right L4 TFESI in 2024 gave 60% relief"
+        elif _DATED_RESULT_AFTER.match(view.text, target.end):
+            anchors.append(target)  # "1st LESI 6/2025 - 60% relief x 10wk, now back"
         elif _sentence_cue(
             view, "prior_esi_sentence", view.sentence_at(target.start)[0], sentence
         ) and not re.search(r"\btoday\b", sentence, re.I):
@@ -950,6 +952,14 @@ _EPIDURAL_AS_INJECTION = re.compile(
     r"(?!\s+(?:fibrosis|space|steroid|spread|fat|abscess|hematoma|lipomatosis|catheter|needle|"
     r"scar|veins?|flow|pattern|contrast|blood|patch|anesthesia|analgesia|labor))",
     re.I,
+)
+
+
+# An injection named with its date and its result: "LESI 6/2025 - 60% relief", "TFESI
+# (03/14/24): 70% x 3 mo".
+_DATED_RESULT_AFTER = re.compile(
+    r"[^\n.;]{0,25}?\b\d{1,2}/(?:\d{1,2}/)?\d{2,4}\b\)?[ \t]*[-:,=>\u2013]*[ \t]*"
+    r"(?:~|approx\.?\s*|about\s+)?\d{1,3}\s*%"
 )
 
 
