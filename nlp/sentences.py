@@ -183,10 +183,11 @@ def _line_length(text: str, line_end: int) -> int:
 
 
 def _short_statement_follows(text: str, line_end: int, next_start: int) -> bool:
-    """Whether the next line is a short statement of its own: it ends unpunctuated well short
-    of this line's width and another line follows it straight away. A wrapped paragraph's
-    short last line ends the paragraph; in a terse note it is just the next statement
-    ("..., LOR saline, no contrast (preg)" + "kenalog 40 + NS 4cc" + "tol well, VSS")."""
+    """Whether the next line is a statement of its own: it ends unpunctuated, another lower-case
+    line follows it, and it stops so far short of this line's width that the first word of the
+    line after it would have fitted. A
+    wrapped paragraph's short last line ends the paragraph; in a terse note it is just the next
+    statement ("..., LOR saline, no contrast (preg)" + "kenalog 40 + NS 4cc" + "tol well")."""
     next_end = text.find("\n", next_start)
     if next_end < 0 or next_end + 1 >= len(text) or text[next_end + 1] in "\r\n":
         return False  # the last line of the note or of its paragraph
@@ -194,8 +195,14 @@ def _short_statement_follows(text: str, line_end: int, next_start: int) -> bool:
         return False
     if _OPEN_ENDING.search(text, max(next_start, next_end - 12), next_end):
         return False
-    line_start = text.rfind("\n", 0, line_end) + 1
-    return (next_end - next_start) + _WRAP_SLACK < (line_end - line_start) // 2
+    if not text[next_end + 1].islower():
+        return False  # the paragraph ends there and a field or sentence follows
+    after_end = text.find("\n", next_end + 1)
+    after_end = len(text) if after_end < 0 else after_end
+    first_word = text.find(" ", next_end + 1, after_end)
+    first_word_length = (after_end if first_word < 0 else first_word) - next_end - 1
+    width = line_end - (text.rfind("\n", 0, line_end) + 1)
+    return (next_end - next_start) + 1 + first_word_length + _WRAP_SLACK <= width
 
 
 def wrapped_line_breaks(text: str) -> list[int]:

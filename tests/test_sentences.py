@@ -158,3 +158,13 @@ def test_a_line_starting_with_an_ordinal_is_not_a_wrapped_number():
         "1st LESI 6/2025 - 60% relief x 10wk, now back."
     )
     assert len(sentences(text)) == 2
+
+
+def test_a_drug_line_between_a_long_line_and_a_lower_case_one_is_a_statement(run):
+    result = run(
+        "TFESI R L4/5 + L5/S1\n"
+        "fluoro, R obl, 22g spinal x2 subpedicular, omni 1cc each level - neurogram, no vasc\n"
+        "dex 5 each level + lido 1% PF 1cc each\n"
+        "tol well, VSS, VAS 9->3, cx: none, d/c home\n"
+    )
+    assert "dexamethasone" in {m.name for m in result.medications}
