@@ -806,3 +806,22 @@ def test_an_injection_named_with_its_date_and_result_is_a_prior_injection(run, l
         "fluoro, 18g tuohy L4/5, LOR NS\nkenalog 40 + NS 4cc\ntol well\n"
     ).prior_injection
     assert prior.is_repeat and prior.relief_percent in (60.0, 70.0)
+
+
+@pytest.mark.parametrize(
+    "history", ["83F LSS L3-S1 (MRI 2024), neurogenic claudication", "MRI facet arthropathy L4-S1"]
+)
+def test_shorthand_imaging_findings(run, history):
+    imaging = run(
+        "LESI L4/5\n" + history + "\nfluoro, tuohy L4/5, LOR NS\ndex 10 + NS 4cc\ntol well\n"
+    ).imaging_correlation
+    assert (imaging.documented, imaging.modality) == (True, "MRI")
+
+
+def test_a_score_before_gauge_needles_counted_out_is_pre_procedure(run):
+    scores = run(
+        "B/L L5 TFESI\n57M bilat L5 radic. PT 10wk, gaba, NSAIDs. VAS 8, ODI 44%\n"
+        "fluoro, obl each side, 22g x2 to L5 foramina bilat, omni 1cc each - no vasc\n"
+        "dex 5mg each side\ntol well\n"
+    ).pain_scores
+    assert [(p.timing, p.value) for p in scores] == [("pre", 8.0)]
