@@ -109,6 +109,7 @@ def test_consent(run, body, documented, form, rba):
         ("DIAGNOSIS: Lumbar radiculopathy (M54.16).", {"radiculopathy"}),
         ("DIAGNOSIS: Low back pain. Denies radicular symptoms.", {"axial_pain"}),
         ("DIAGNOSIS: Acute herpes zoster, T10 dermatome.", {"herpes_zoster"}),
+        ("DIAGNOSIS: acute HZ R T10 dermatome, rash onset 3 wk ago", {"herpes_zoster"}),
         ("DIAGNOSIS: Lumbar spinal stenosis with neurogenic claudication.", {"stenosis"}),
         ("DIAGNOSIS: Low back pain with left L5 radic.", {"radiculopathy"}),
         ("DIAGNOSIS: L4-L5 and L5-S1 disc protrusions\nSide:: Bilateral", {"disc_herniation"}),

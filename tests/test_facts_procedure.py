@@ -122,6 +122,7 @@ def test_guidance_in_history_or_plan_is_not_todays(run):
         ("Epidurography omitted due to IV contrast allergy (anaphylaxis).", "contraindicated",
          "allergy"),
         ("Omnipaque was avoided (allergy).", "contraindicated", "allergy"),
+        ("18g tuohy L3/4, LOR saline @ 5cm, no contrast (preg)", "contraindicated", "pregnancy"),
         ("omnipak 240 2 cc w/ good epidural spread.", "used", None),
         ("The needle was placed and Depo-Medrol 80 mg injected.", None, None),
     ],
