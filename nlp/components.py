@@ -28,6 +28,8 @@ TARGET_GROUP = "esicheck_targets"
 _LONG_FORM_REACH = 40
 # Real notes define a handful of abbreviations; past this many "(" the detector is skipped.
 MAX_PARENTHESES = 200
+# A line break and the indent of the next line's text.
+_INDENTED_LINE = re.compile(r"\r?\n[ \t]+(?=\S)")
 # A short form in parentheses ("(ILESI)", "(TF ESI)", "(LOR)"): cheap pre-check before scispacy.
 _DEFINITION_CANDIDATE = re.compile(r"\(\s*[A-Za-z][A-Za-z0-9./& -]{0,10}[A-Za-z0-9]\s*\)")
 
@@ -40,10 +42,14 @@ class SectionSpansSectionizer(Sectionizer):
     """
 
     header_patterns: tuple[tuple[re.Pattern[str], int], ...] = ()
+    # Headers alone on their line with an indented body ("PRIOR INTERVENTIONS" + "  - L2-L3
+    # ILESI 2024"): the phrase rules' "header\n" needs a bare line break, and spaCy makes the
+    # break and the indent one token. Maps each such header's words to its rule's match id.
+    indented_headers: dict[str, int] | None = None
 
     def __call__(self, doc: Doc) -> Doc:
         matches = self._Sectionizer__matcher(doc)
-        if self.header_patterns:
+        if self.header_patterns or self.indented_headers:
             matches = self._with_header_patterns(doc, matches)
         if self.require_start_line:
             matches = self.filter_start_lines(doc, matches)
@@ -77,6 +83,17 @@ class SectionSpansSectionizer(Sectionizer):
                 span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
                 if span is not None and len(span):
                     found.append((match_id, span.start, span.end))
+        if self.indented_headers:
+            for match in _INDENTED_LINE.finditer(text):
+                line_start = text.rfind("\n", 0, match.start()) + 1
+                line = text[line_start : match.start()]
+                match_id = self.indented_headers.get(" ".join(line.lower().split()))
+                if match_id is None:
+                    continue
+                start = line_start + len(line) - len(line.lstrip())
+                span = doc.char_span(start, match.start(), alignment_mode="expand")
+                if span is not None and len(span):
+                    found.append((match_id, span.start, span.end))
         if len(found) == len(matches):
             return matches
         return prune_overlapping_matches(sorted(found, key=lambda m: (m[1], -m[2])))
@@ -103,7 +120,26 @@ def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
         rule_map[rule_id] = rule
         header_patterns.append((re.compile(rule.pattern), nlp.vocab.strings.add(rule_id)))
     sectionizer.header_patterns = tuple(header_patterns)
+    sectionizer.indented_headers = _indented_headers(nlp, rules, rule_map)
     return sectionizer
+
+
+def _indented_headers(
+    nlp: Language, rules: list[SectionRule], rule_map: dict[str, SectionRule]
+) -> dict[str, int]:
+    """The headers the rules allow alone on their line ("header\\n"), each with a match id,
+    for `SectionSpansSectionizer` to find above an indented line."""
+    match_ids: dict[str, int] = {}
+    for rule in rules:
+        literal = rule.literal if isinstance(rule.literal, str) else ""
+        if not literal.endswith("\n") or literal.endswith("\n\n") or isinstance(rule.pattern, str):
+            continue
+        header = " ".join(literal.lower().split())
+        if header and header not in match_ids:
+            rule_id = f"{rule.category}_indented_header_{len(match_ids)}"
+            rule_map[rule_id] = rule
+            match_ids[header] = nlp.vocab.strings.add(rule_id)
+    return match_ids
 
 
 class LabelOnlyTargetMatcher(TargetMatcher):

@@ -1291,3 +1291,22 @@ def test_a_c_arm_rotated_to_the_right_is_not_the_injection_side(run):
     )
     assert result.procedure.laterality == "left"
     assert result.procedure.procedure_type == "epidural_steroid_injection"
+
+
+def test_a_header_alone_above_an_indented_list_starts_its_section(run):
+    """'PRIOR INTERVENTIONS' over indented items is history: its medial branch blocks and
+    RFA are not today's procedure."""
+    analysis = run(
+        "Procedure: Lumbar interlaminar epidural steroid injection\n"
+        "Level: L2-L3          Side: Right paramedian\n"
+        "Sedation: None\n\n"
+        "PRIOR INTERVENTIONS\n"
+        "  - L2-L3 ILESI 2024 - pt says it did not do much\n"
+        "  - Bilateral L2/L3 MBB 02/2025 x2 (>80%) -> bilateral L2/L3 RFA 03/2025\n\n"
+        "PROCEDURE\n"
+        "Prone. 20G Tuohy, R paramedian L2-3, LOR to saline under fluoroscopy. "
+        "Depo-Medrol 80 mg injected.\n"
+    )
+    assert analysis.procedure.procedure_type == "epidural_steroid_injection"
+    assert analysis.procedure.laterality == "right"
+    assert analysis.prior_injection.is_repeat
