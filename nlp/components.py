@@ -28,6 +28,19 @@ TARGET_GROUP = "esicheck_targets"
 _LONG_FORM_REACH = 40
 # Real notes define a handful of abbreviations; past this many "(" the detector is skipped.
 MAX_PARENTHESES = 200
+# A header's words, then a date, "DOS <date>" or an aside in parentheses (one or more), then
+# a colon, a dash or the end of the line: "PROCEDURE (12/02/2025):", "EXAM (copied
+# 07/22/2025):", "PROCEDURE NOTE -- DOS 05/12/2025 (copied forward)", "TODAY 10/02/2025 --
+# Caudal ESI". A known header's words are required.
+_DATE = r"(?:dos[ \t]*)?\d{1,2}/(?:\d{1,2}/)?\d{2,4}\b"
+_DATED_HEADER = re.compile(
+    r"(?im)^[ \t]*(?:[-=*#]{2,}[ \t]*)?([a-z][a-z &/'.-]{1,40}?)[ \t]*"
+    r"(?:[-\u2013\u2014]{1,2}[ \t]*)?((?:(?:\([^()\n]{1,60}\)|" + _DATE + r")[ \t]*)+)"
+    r"(?::|[ \t]*$|[ \t]*[-=*]{3,}[ \t]*$|[ \t]*(?:--?|\u2013|\u2014)[ \t])"
+)
+# An aside saying the section is an earlier visit's text: "(copied forward)", "(carried
+# forward from 09/09/2025)", "(pasted from 05/2025 note)".
+_COPIED_FORWARD = re.compile(r"\b(?:copied|carried forward|pasted|copy-?forward)\b", re.I)
 # A line break and the indent of the next line's text.
 _INDENTED_LINE = re.compile(r"\r?\n[ \t]+(?=\S)")
 # A short form in parentheses ("(ILESI)", "(TF ESI)", "(LOR)"): cheap pre-check before scispacy.
@@ -46,6 +59,12 @@ class SectionSpansSectionizer(Sectionizer):
     # ILESI 2024"): the phrase rules' "header\n" needs a bare line break, and spaCy makes the
     # break and the indent one token. Maps each such header's words to its rule's match id.
     indented_headers: dict[str, int] | None = None
+    # Headers with a date or an aside before their colon ("PROCEDURE (12/02/2025):", "TODAY
+    # 09/22/2025:", "PROCEDURE NOTE -- DOS 05/12/2025 (copied forward)"): the header's words
+    # to its rule's match id; `earlier_note_id` is the history rule used instead when the aside
+    # says the section was copied forward from an earlier visit.
+    dated_headers: dict[str, int] | None = None
+    earlier_note_id: int = 0
 
     def __call__(self, doc: Doc) -> Doc:
         matches = self._Sectionizer__matcher(doc)
@@ -81,6 +100,17 @@ class SectionSpansSectionizer(Sectionizer):
         for pattern, match_id in self.header_patterns:
             for match in pattern.finditer(text):
                 span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+                if span is not None and len(span):
+                    found.append((match_id, span.start, span.end))
+        if self.dated_headers:
+            for match in _DATED_HEADER.finditer(text):
+                match_id = self.dated_headers.get(" ".join(match.group(1).lower().split()))
+                if match_id is None:
+                    continue
+                if _COPIED_FORWARD.search(match.group(2)):
+                    match_id = self.earlier_note_id
+                start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
+                span = doc.char_span(start, match.end(), alignment_mode="expand")
                 if span is not None and len(span):
                     found.append((match_id, span.start, span.end))
         if self.indented_headers:
@@ -121,7 +151,29 @@ def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
         header_patterns.append((re.compile(rule.pattern), nlp.vocab.strings.add(rule_id)))
     sectionizer.header_patterns = tuple(header_patterns)
     sectionizer.indented_headers = _indented_headers(nlp, rules, rule_map)
+    sectionizer.dated_headers = _dated_headers(nlp, rules, rule_map)
+    earlier = SectionRule(category="history", literal="header of a section copied forward")
+    rule_map["history_copied_forward"] = earlier
+    sectionizer.earlier_note_id = nlp.vocab.strings.add("history_copied_forward")
     return sectionizer
+
+
+def _dated_headers(
+    nlp: Language, rules: list[SectionRule], rule_map: dict[str, SectionRule]
+) -> dict[str, int]:
+    """The headers the rules allow before a colon ("header:"), each with a match id, for
+    `SectionSpansSectionizer` to find with a date or an aside before the colon."""
+    match_ids: dict[str, int] = {}
+    for rule in rules:
+        literal = rule.literal if isinstance(rule.literal, str) else ""
+        if not literal.endswith(":") or isinstance(rule.pattern, str):
+            continue
+        header = " ".join(literal[:-1].lower().split())
+        if header and header not in match_ids:
+            rule_id = f"{rule.category}_dated_header_{len(match_ids)}"
+            rule_map[rule_id] = rule
+            match_ids[header] = nlp.vocab.strings.add(rule_id)
+    return match_ids
 
 
 def _indented_headers(

@@ -130,13 +130,14 @@ _WIDTH_NEIGHBOURS = 3
 
 
 def _neighbour_width(text: str, line_start: int, line_end: int) -> int:
-    """The longest of the lines around this one (up to three each side, not past a blank
-    line): the width a paragraph wrapped here would have."""
+    """The longest line of this line's paragraph, up to three lines each side: the width a
+    paragraph wrapped here would have. The paragraph stops at a blank line and at a line that
+    starts a field or list item ("DESCRIPTION: ..."), which is no measure of this one."""
     widest = line_end - line_start
     start = line_start
     for _ in range(_WIDTH_NEIGHBOURS):
-        if start == 0:
-            break
+        if start == 0 or _NEW_ITEM.match(text, start):
+            break  # this line opens its paragraph
         before = text.rfind("\n", 0, start - 1) + 1
         if not text[before : start - 1].strip():
             break
@@ -144,7 +145,7 @@ def _neighbour_width(text: str, line_start: int, line_end: int) -> int:
         start = before
     end = line_end
     for _ in range(_WIDTH_NEIGHBOURS):
-        if end >= len(text):
+        if end >= len(text) or _NEW_ITEM.match(text, end + 1):
             break
         after = text.find("\n", end + 1)
         after = len(text) if after < 0 else after

@@ -503,3 +503,13 @@ def test_a_products_strength_gives_way_to_the_stated_amount(run):
     )
     steroid = found[("triamcinolone acetonide", "epidural")]
     assert (steroid.dose.value, steroid.volume_ml) == (80, 2.0)
+
+
+def test_eye_drops_in_a_medication_list_are_not_injectate(run):
+    found = meds(
+        run,
+        "Meds (reconciled today): celecoxib 200 mg daily, dexamethasone 0.1% ophthalmic drops "
+        "(uveitis), levothyroxine 50 mcg.\n\nProcedure: 20G Tuohy at L4-5, LOR to saline. "
+        "Betamethasone 12 mg (2 mL) injected.\n",
+    )
+    assert {name for name, _ in found} == {"betamethasone"}

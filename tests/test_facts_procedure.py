@@ -1310,3 +1310,62 @@ def test_a_header_alone_above_an_indented_list_starts_its_section(run):
     assert analysis.procedure.procedure_type == "epidural_steroid_injection"
     assert analysis.procedure.laterality == "right"
     assert analysis.prior_injection.is_repeat
+
+
+_COPIED_FORWARD_NOTE = (
+    "Procedure Documentation\nDate of Service: 09/22/2025\n\n"
+    "Interval Hx: Returns for repeat injection. Had L4-5 ILESI 05/12/2025 w/ ~60% relief "
+    "x 3 months.\n"
+    "MRI L-spine 03/2025: L4-5 severe central canal stenosis.\n\n"
+    "PROCEDURE NOTE -- DOS 05/12/2025 (copied forward)\n"
+    "Procedure: L4-5 interlaminar epidural steroid injection, midline, fluoroscopic guidance.\n"
+    "Consent: risks, benefits and alternatives discussed; written consent signed.\n"
+    "Description: Prone. 20G Tuohy midline L4-5, LOR to saline. Isovue 2 mL with epidural "
+    "spread. Depo-Medrol 80 mg + 3 mL NS.\n"
+    "Disposition: tolerated well, discharged home.\n\n"
+    "TODAY 09/22/2025:\n"
+    "Repeat L4-5 ILESI under fluoro. Depo-Medrol 80 mg + 3 mL PF NS. Tolerated, no "
+    "complications.\n"
+)
+
+
+def test_a_pasted_note_under_a_dated_copied_forward_header_is_not_today(run):
+    """The pasted note's own 'Procedure:' and 'Consent:' headers stay the earlier visit's:
+    today's section says nothing of consent, contrast or the approach's side."""
+    analysis = run(_COPIED_FORWARD_NOTE)
+    assert not analysis.consent.documented
+    assert analysis.procedure.contrast.status is None
+    assert analysis.procedure.laterality is None
+    assert analysis.procedure.levels == ["L4-L5"]
+
+
+def test_a_dated_today_header_starts_the_procedure(run):
+    analysis = run(
+        "Office Procedure Note\n\n"
+        "PRIOR PROCEDURE 05/20/2025 (copied):\n"
+        "Caudal epidural steroid injection under fluoroscopic guidance. Omnipaque 240 3 mL "
+        "epidurogram. Methylprednisolone acetate 80 mg + 8 mL NS injected.\n\n"
+        "ROS/PE: Neg SLR bilaterally. 5/5 strength.\n\n"
+        "TODAY 10/02/2025 -- Caudal ESI, ultrasound guided (office procedure room)\n"
+        "Prone. Sacral hiatus identified with linear ultrasound probe. 22G spinal needle "
+        "advanced under real-time ultrasound into the caudal canal. No contrast used. "
+        "Methylprednisolone acetate 80 mg (2 mL) + NS 6 mL injected.\n"
+    )
+    assert (analysis.procedure.approach, analysis.procedure.guidance) == ("caudal", "ultrasound")
+    assert analysis.procedure.contrast.status == "not_used"
+
+
+def test_a_pasted_procedure_between_dashed_banners_is_not_today(run):
+    analysis = run(
+        "PAIN CLINIC PROCEDURE NOTE\nDOS: 11/11/2025\n\n"
+        "PE (template): Neg SLR bilaterally. 5/5 strength.\n\n"
+        "---- PROCEDURE 08/13/2024 (copied) ----\n"
+        "L4-5 interlaminar ESI, midline, under fluoroscopic guidance. Signed consent on chart. "
+        "18G Tuohy midline LOR. Omnipaque 240 2 mL epidural spread. 80 mg Kenalog + 4 mL NS.\n"
+        "---- end ----\n\n"
+        "PROCEDURE 11/11/2025:\nConsent: ____\nProcedure: L4-5 ILESI\n"
+        "20G Tuohy, LOR. 80 mg Kenalog + 4 mL NS injected.\nPt tolerated well.\n"
+    )
+    assert analysis.procedure.guidance is None
+    assert analysis.procedure.contrast.status is None
+    assert not analysis.consent.documented

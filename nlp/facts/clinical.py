@@ -164,8 +164,8 @@ def consent(view: NoteView) -> Consent:
             value = line.split(":", 1)[1] if ":" in line else line
             if not cue("consent_positive").search(cue("blank_inline").sub("", value)):
                 continue
-        if cue("consent_negative").search(sentence):
-            continue
+        if cue("consent_negative").search(sentence) or view.in_pasted_note(match.start()):
+            continue  # refused, or the consent of an earlier visit's pasted note
         if view.has_box(line) and not _chosen(view, "consent_positive", match.end(), line_e):
             continue  # "Consent: [ ] verbal  [ ] written", "( ) signed ( ) verbal": none chosen
         near = view.text[s : min(e, match.end() + 25)]

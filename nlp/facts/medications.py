@@ -67,7 +67,9 @@ _PER_SITE = re.compile(
 )
 # Conservative-care history: an oral course or a drug the patient tried or takes.
 _ORAL_COURSE_AFTER = re.compile(
-    r"[\s-]*(?:\d+\s*(?:mg|mcg)\s*|\d+(?:\.\d+)?\s*%\s*)?(?:taper|dose ?pa?c?k|dosepak|"
+    r"[\s-]*(?:\d+\s*(?:mg|mcg)\s*|\d+(?:\.\d+)?\s*%\s*)?"
+    r"(?:(?:ophthalmic|eye|ear|otic|oral|nasal|inhaled|vaginal|rectal)\s+)?"
+    r"(?:taper|dose ?pa?c?k|dosepak|"
     r"tablets?|tabs?|capsules?|p\.?o\.?\b|orally|by mouth|daily|bid|tid|qid|qhs|prn|burst|"
     r"creams?|ointments?|patch(?:es)?|gel|lotion|(?:nasal\s+)?spray|inhaler|drops|"
     r"transdermal|topical(?:ly)?)\b",

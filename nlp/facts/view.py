@@ -126,6 +126,8 @@ _EARLIER_NOTE = re.compile(
     r"\bcopied\b|\bpasted\b",
     re.I,
 )
+# A header line with nothing after its label: ends in a colon, a bracket or a date.
+_HEADER_ALONE = re.compile(r"(?:[:)]|\d)[ \t]*$|^[^:]*$", re.M)
 # How far into a header line its label may run ("ESI history (all R L5-S1, fluoro):").
 _LABEL_REACH = 60
 # A header over a list of earlier injections: "ESI history (all R L5-S1 ...):", "Prior ESIs:".
@@ -195,6 +197,8 @@ class NoteView:
     _section_starts: list[int] = field(default_factory=list)
     _section_spans: list[tuple[int, int, str | None]] = field(default_factory=list)
     _history_cache: dict[int, bool] = field(default_factory=dict)
+    # Starts of the sections nested in a pasted earlier note (its "Consent:", "Procedure:").
+    _pasted_starts: set[int] = field(default_factory=set)
     _work_span: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
@@ -272,6 +276,7 @@ class NoteView:
         result = []
         report_start: int | None = None
         pasted_start: int | None = None
+        pasted_block = False
         text = self._text
         for start, end, category in spans:
             if category == "imaging":
@@ -284,15 +289,21 @@ class NoteView:
                 category = "imaging"
             elif category is not None:
                 report_start = None
-            if category == "history" and _EARLIER_NOTE.search(text, start, text.find("\n", start)):
+            line_end = text.find("\n", start)
+            line_end = len(text) if line_end < 0 else line_end
+            if category == "history" and _EARLIER_NOTE.search(text, start, line_end):
                 pasted_start = start
+                # "PROCEDURE NOTE -- DOS 05/12/2025 (copied forward)" alone on its line heads
+                # a whole pasted note; "Prior procedure: caudal ESI 3/2025" is one field.
+                pasted_block = _HEADER_ALONE.search(text, start, line_end) is not None
             elif (
                 pasted_start is not None
                 and category is not None
-                and text[start - 1 : start] in (" ", "\t")
+                and (pasted_block or text[start - 1 : start] in (" ", "\t"))
                 and not _BLANK_LINE.search(text, pasted_start, start)
             ):
-                category = "history"  # an indented header inside the pasted note
+                category = "history"  # a header inside the pasted note
+                self._pasted_starts.add(start)
             elif category is not None:
                 pasted_start = None
             result.append((start, end, category))
@@ -395,13 +406,25 @@ class NoteView:
         """Whether `char` sits in an earlier note pasted under its own header ("Previous
         procedure note (08/2024, copied forward):") or in a log of earlier injections
         ("ESI history (all R L5-S1 interlaminar, fluoro):")."""
+        if self.in_pasted_note(char):
+            return True
+        if self.section_at(char) != "history":
+            return False
+        header = self._header_line(self.section_start(char))
+        label = header[: header.find(":") + 1 if ":" in header[:_LABEL_REACH] else _LABEL_REACH]
+        return bool(_INJECTION_LOG.search(label))
+
+    def in_pasted_note(self, char: int) -> bool:
+        """Whether `char` sits in an earlier visit's note pasted under its own header, or in
+        a section nested in one (its "Consent:", its "Procedure:")."""
         if self.section_at(char) != "history":
             return False
         start = self.section_start(char)
+        return start in self._pasted_starts or bool(_EARLIER_NOTE.search(self._header_line(start)))
+
+    def _header_line(self, start: int) -> str:
         line_end = self._text.find("\n", start)
-        header = self._text[start : len(self._text) if line_end < 0 else line_end]
-        label = header[: header.find(":") + 1 if ":" in header[:_LABEL_REACH] else _LABEL_REACH]
-        return bool(_EARLIER_NOTE.search(header) or _INJECTION_LOG.search(label))
+        return self._text[start : len(self._text) if line_end < 0 else line_end]
 
     def section_end(self, char: int) -> int:
         """Character offset where the section holding `char` ends, after one-line fields and
