@@ -1369,3 +1369,15 @@ def test_a_pasted_procedure_between_dashed_banners_is_not_today(run):
     assert analysis.procedure.guidance is None
     assert analysis.procedure.contrast.status is None
     assert not analysis.consent.documented
+
+
+def test_an_approach_changed_from_is_not_the_approach(run):
+    analysis = run(
+        "Procedure (from order): RIGHT S1 TRANSFORAMINAL EPIDURAL STEROID INJECTION\n\n"
+        "PROCEDURE 07/21/25:\n"
+        "Right L5-S1 interlaminar epidural steroid injection (paramedian) -- changed from TFESI "
+        "per pt preference.\nProne. L5-S1 interspace under AP fluoroscopy. 20G Tuohy, right "
+        "paramedian, LOR saline. Dexamethasone 10 mg (1 mL) + 2 mL NS injected.\n"
+    )
+    assert analysis.procedure.approach == "interlaminar"
+    assert analysis.billing.suggested_codes == ["62323"]
