@@ -382,6 +382,11 @@ def test_bullets_after_a_reason_for_visit_field_are_todays_work(run):
          "bilateral L4-L5 facet arthropathy.", "left"),
         ("Caudal ESI. Needle through the sacral hiatus. Epidurogram showed a filling defect on "
          "the left at L5-S1.", None),
+        # A side for a later procedure is not today's.
+        ("Consult impression: L L5 radiculopathy. Recommend bilateral L4-5 TFESI vs L4-5 ILESI."
+         "\nProcedure: Left L4-L5 interlaminar ESI. Tuohy needle at L4-5, LOR.", "left"),
+        ("Procedure: Right L3 and L4 medial branch radiofrequency ablation under fluoroscopy.\n"
+         "Written consent obtained. Left side to be done in 2 weeks.", "right"),
     ],
 )
 def test_side_stated_after_the_procedure_but_not_from_imaging_or_contrast(run, text, side):

@@ -779,6 +779,15 @@ def _names_another_procedure(view: NoteView) -> bool:
     return any(t.value in NON_ESI_TYPES for t in _today(view, view.targets_of("PROC_TYPE")))
 
 
+# A clause that speaks of a later procedure: its side is not today's.
+_SIDE_FOR_LATER = re.compile(
+    r"\b(?:recommend\w*|suggest(?:s|ed)?|plan(?:s|ned)?\s+(?:for|to)|candidate for|"
+    r"to be (?:done|performed|scheduled|treated)|(?:will|would)\s+(?:do|repeat|treat|schedule|"
+    r"proceed|consider|plan)|next (?:time|visit|session)|at a later date)\b",
+    re.I,
+)
+
+
 def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, list[Evidence]]:
     found: list[tuple[str, int, int]] = []
     for match in _PREDOMINANT_SIDE.finditer(view.text) if ">" in view.text else ():
@@ -802,6 +811,8 @@ def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, lis
             continue
         if view.in_unchecked_option(start):
             continue  # "[ ] Bilateral", "( ) Left": an option not chosen
+        if _SIDE_FOR_LATER.search(view.clause_text(start)):
+            continue  # "Recommend bilateral L4-5 TFESI", "Left side to be done in 2 weeks"
         if _VIEW_DIRECTION_BEFORE.search(view.text, max(0, start - 50), start):
             continue  # "C-arm rotated ~50 degrees to the RIGHT": where the image looks from
         if _TICKED_SIDE_FIELD.search(view.text, view.line_at(start)[0], start):
