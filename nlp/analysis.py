@@ -63,6 +63,11 @@ def _facts(view: NoteView, doc_type: str, analysis: NoteAnalysis) -> None:
     has_post = any(p.timing == "post" for p in analysis.pain_scores)
     analysis.post_procedure = clinical.post_procedure(view, has_post)
     analysis.prior_injection = clinical.prior_injection(view, doc_type)
+    sessions = clinical.stated_sessions(view)
+    if sessions is not None:
+        count, evidence = sessions
+        analysis.prior_injection.sessions_in_12_months = count
+        analysis.prior_injection.sessions_evidence = [evidence]
 
 
 def _site_counts(procedure: Procedure) -> dict[str, int]:

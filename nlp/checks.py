@@ -240,7 +240,13 @@ def sessions_in_window(
 @register("frequency_limit")
 def _frequency(analysis: NoteAnalysis, check: Check, ctx: CheckContext) -> Outcome:
     if ctx.history is None or not ctx.date_of_service:
-        return "not_applicable", [], None
+        stated = analysis.prior_injection.sessions_in_12_months
+        if stated is None:
+            return "not_applicable", [], None
+        limit = check.max_sessions or 4
+        detail = f"{stated} sessions in 12 months, as the note states"
+        evidence = list(analysis.prior_injection.sessions_evidence)
+        return ("not_met" if stated > limit else "met"), evidence, detail
     group = region_group(analysis.procedure.region)
     if group is None:
         return "not_applicable", [], "region unknown"

@@ -170,6 +170,10 @@ class PriorInjection(_Model):
     relief_percent: float | None = None
     duration_weeks: float | None = None
     evidence: list[Evidence] = Field(default_factory=list)
+    # Sessions in the region in the last 12 months, today's included, when the note states it
+    # ("this is her 3rd ESI in 12 months", "no ESI in the prior 12 months").
+    sessions_in_12_months: int | None = None
+    sessions_evidence: list[Evidence] = Field(default_factory=list)
 
 
 class Citation(_Model):

@@ -196,6 +196,34 @@ def test_frequency_not_applicable_without_history(run):
     assert statuses(run(COMPLETE))["frequency_limit"] == "not_applicable"
 
 
+@pytest.mark.parametrize(
+    ("line", "sessions", "status"),
+    [
+        ("We discussed that this is her fifth lumbar ESI in 12 months.", 5, "not_met"),
+        ("Two injections in the past 12 months; today is the third.", 3, "met"),
+        ("She has had two epidural injections in the past 12 months.", 3, "met"),
+        ("No ESI in the prior 12 months.", 1, "met"),
+        ("Epidural injections in last 12 months: 4 (today = 5th)", 5, "not_met"),
+        # A payer limit in a checklist or a plan is not a count of this patient's sessions.
+        ("Criteria: [ ] <= 4 injections in 12 months", None, "not_applicable"),
+        ("A fifth injection in 12 months would need peer review.", None, "not_applicable"),
+    ],
+)
+def test_frequency_from_a_count_the_note_states(run, line, sessions, status):
+    analysis = run(COMPLETE.replace("Pre-procedure", line + "\nPre-procedure"))
+    assert analysis.prior_injection.sessions_in_12_months == sessions
+    finding = next(f for f in analysis.requirements if f.id == "frequency_limit")
+    assert finding.status == status
+    if sessions is not None:
+        assert finding.evidence and finding.evidence[0].rule == "prior.sessions_12_months"
+
+
+def test_a_session_history_given_outranks_the_count_in_the_note(run):
+    text = COMPLETE.replace("Pre-procedure", "This is her fifth ESI in 12 months.\nPre-procedure")
+    analysis = run(text, history=_history("2025-09-01"), date_of_service="2025-12-01")
+    assert statuses(analysis)["frequency_limit"] == "met"
+
+
 def test_episode_evidence_names_its_document(nlp):
     procedure = COMPLETE.replace(
         "HISTORY: Failed 8 weeks of physical therapy and NSAIDs. MRI shows L4-5 disc protrusion.\n",

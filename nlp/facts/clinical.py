@@ -10,6 +10,7 @@ from nlp.models import (
     Consent,
     ConservativeCare,
     Diagnosis,
+    Evidence,
     FunctionalScore,
     ImagingCorrelation,
     PainScore,
@@ -1121,3 +1122,98 @@ def prior_injection(view: NoteView, document_type: str | None = None) -> PriorIn
         duration_weeks=duration,
         evidence=evidence,
     )
+
+
+# The rolling window a session count is given for: "in the past 12 months", "this year".
+_YEAR_WINDOW = (
+    r"(?:(?:in|within|during|over|for)[ \t]+(?:the[ \t]+)?(?:(?:past|last|prior|previous|"
+    r"preceding|rolling)[ \t]+)?(?:12|twelve)[ \t-]*(?:months?|mos?\b\.?)|(?:this|the[ \t]+current)"
+    r"[ \t]+(?:calendar[ \t]+)?year|(?:in|within)[ \t]+(?:the[ \t]+)?(?:past|last)[ \t]+year)"
+)
+_SESSION_NOUN = (
+    r"(?:(?:lumbar|cervical|thoracic|caudal|interlaminar|transforaminal|epidural|steroid|spinal|"
+    r"spine|esi)[ \t]+){0,2}(?:esis?|ilesis?|tfesis?|epidurals?|injections?|sessions?)"
+)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+             "seventh": 7}
+_ORDINAL = r"(?:(\d{1,2})(?:st|nd|rd|th)|(first|second|third|fourth|fifth|sixth|seventh))"
+# "this is the 3rd ESI in 12 months", "her fourth lumbar epidural this year": today's count.
+_SESSION_ORDINAL = compile_gated(
+    r"\b" + _ORDINAL + r"[ \t]+" + _SESSION_NOUN + r"\b[^.;\n]{0,30}?" + _YEAR_WINDOW, re.I
+)
+# "2 prior ESIs in the past 12 months", "no ESI in the prior 12 months": today's not counted.
+_PRIOR_SESSIONS = compile_gated(
+    r"(?<![<>=\u2264\u2265])\b(no|\d|one|two|three|four|five|six)[ \t]+"
+    r"(?:(?:prior|previous|other|earlier)[ \t]+)?" + _SESSION_NOUN
+    + r"[ \t]+(?:(?:have[ \t]+been|were)[ \t]+)?(?:(?:done|given|performed)[ \t]+)?"
+    + _YEAR_WINDOW,
+    re.I,
+)
+# "...; today is the third", "(today = 3rd)", "today = #2" just after such a count.
+_TODAY_ORDINAL = re.compile(
+    r"\b(?:today|this[ \t]+(?:session|injection|one))[ \t]*(?:is|=)[ \t]*(?:the[ \t]+|#)?"
+    r"(?:" + _ORDINAL + r"|(\d{1,2})\b)",
+    re.I,
+)
+# A count spoken of in a plan, a condition or a limit is not the count today.
+_COUNT_FOR_LATER = re.compile(
+    r"\b(?:would|will|if|could|plan\w*|consider\w*|next|allow\w*|limit\w*|max\w*|up to|"
+    r"no more than|at most|exceed\w*)\b",
+    re.I,
+)
+# "a fifth injection in 12 months would need review": the count of a session not yet done.
+_CONDITIONAL_AFTER = re.compile(r"\b(?:would|will|could|might)\b", re.I)
+# A count compared in a criterion: "[ ] <= 4 injections in 12 months".
+_COMPARED = re.compile(r"[<>\u2264\u2265]=?[ \t]*$")
+# "Epidural injections in last 12 months: 2 (today = 3rd)": a field with today's ordinal.
+_SESSIONS_FIELD = compile_gated(
+    r"\b" + _SESSION_NOUN + r"[ \t]+" + _YEAR_WINDOW + r"[ \t]*[:=-][ \t]*\d{1,2}\b", re.I
+)
+
+
+def stated_sessions(view: NoteView) -> tuple[int, Evidence] | None:
+    """The number of ESI sessions in the last 12 months, today's included, when the note
+    states it: an ordinal for today's ("3rd ESI in 12 months", "... in the past 12 months;
+    today is the third") or a count of earlier ones ("2 prior ESIs in the past 12 months",
+    "no ESI in the prior 12 months")."""
+    text = view.text
+    for match in _SESSION_ORDINAL.finditer(text):
+        if _counts_today(view, match.start(), match.end()):
+            raw = (match.group(1) or match.group(2)).lower()
+            return _session_total(view, match, int(raw) if raw.isdigit() else _ORDINALS[raw])
+    for match in _PRIOR_SESSIONS.finditer(text):
+        if not _counts_today(view, match.start(), match.end()):
+            continue
+        line_end = text.find("\n", match.end())
+        after = text[match.end() : len(text) if line_end < 0 else line_end]
+        today = _TODAY_ORDINAL.search(after, 0, 60)
+        if today:  # "Two injections in the past 12 months; today is the third"
+            raw = (today.group(1) or today.group(2) or today.group(3)).lower()
+            return _session_total(view, match, int(raw) if raw.isdigit() else _ORDINALS[raw])
+        raw = match.group(1).lower()
+        earlier = 0 if raw == "no" else int(raw) if raw.isdigit() else int(WORD_NUMBERS[raw])
+        return _session_total(view, match, earlier + 1)
+    for match in _SESSIONS_FIELD.finditer(text):
+        today = _TODAY_ORDINAL.search(text, match.end(), match.end() + 30)
+        if today and _counts_today(view, match.start(), match.end()):
+            raw = (today.group(1) or today.group(2) or today.group(3)).lower()
+            return _session_total(view, match, int(raw) if raw.isdigit() else _ORDINALS[raw])
+    return None
+
+
+def _counts_today(view: NoteView, start: int, end: int) -> bool:
+    """Whether a count at [start, end) speaks of today's session, not a plan, a condition
+    or a payer limit ("a fifth injection in 12 months would need review", "[ ] <= 4")."""
+    if view.section_at(start) == "plan" or _COMPARED.search(view.text, max(0, start - 4), start):
+        return False
+    clause_start, clause_end = view.clause_at(start)
+    return (
+        _COUNT_FOR_LATER.search(view.text, clause_start, end) is None
+        and _CONDITIONAL_AFTER.search(view.text, end, max(end, clause_end)) is None
+    )
+
+
+def _session_total(view: NoteView, match: re.Match, total: int) -> tuple[int, Evidence] | None:
+    if not 1 <= total <= 24:
+        return None
+    return total, view.evidence(match.start(), match.end(), "prior.sessions_12_months")
