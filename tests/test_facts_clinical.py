@@ -826,3 +826,16 @@ def test_a_score_before_gauge_needles_counted_out_is_pre_procedure(run):
         "dex 5mg each side\ntol well\n"
     ).pain_scores
     assert [(p.timing, p.value) for p in scores] == [("pre", 8.0)]
+
+
+@pytest.mark.parametrize(
+    ("line", "weeks"),
+    [
+        ("- Conservative care: PT 1/8/25-2/26/25 (2x/wk), tylenol, walker", 7.0),
+        ("Conservative care: Physical therapy 1/7/2025 to 3/25/2025, 12 visits, then HEP.", 11.0),
+        ("Physical therapy 13/45/25-2/26/25 per the referral.", None),  # not a date
+    ],
+)
+def test_conservative_care_weeks_from_a_date_range(run, line, weeks):
+    care = run(wrap("INDICATION: Left L5 radiculopathy.\n" + line)).conservative_care
+    assert care.documented and care.weeks == weeks

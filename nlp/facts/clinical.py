@@ -4,6 +4,7 @@ care, imaging correlation, post-procedure status and the response to prior injec
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from nlp.facts.view import NoteView, Target, cue, nth_line_end
 from nlp.models import (
@@ -735,6 +736,9 @@ def conservative_care(view: NoteView) -> ConservativeCare:
             field = _DURATION_FIELD.search(view.text, target.end, line_end)
             if field:
                 found = _weeks(view.text[field.end() : line_end])
+        if found is None:
+            # "PT 1/8/25-2/26/25 (2x/wk)", "Physical therapy 2/3/25 to 3/31/25, 10 visits"
+            found = _date_range_weeks(view.text, target.end, view.line_at(target.start)[1])
         if found is None and _SAME_PERIOD.search(view.text, target.end, target.end + 80):
             # "pain for over three months, refractory to PT and medications over that
             # period": the treatment lasted the period the sentence names.
@@ -745,6 +749,32 @@ def conservative_care(view: NoteView) -> ConservativeCare:
     return ConservativeCare(
         documented=bool(modalities), weeks=weeks, modalities=modalities, evidence=evidence[:5]
     )
+
+
+# Two dates a course ran between: "1/8/25-2/26/25", "2/3/2025 to 3/31/2025".
+_DATE_RANGE = re.compile(
+    r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\s*(?:-|\u2013|to|through|thru|until)\s*"
+    r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b",
+    re.I,
+)
+# How far after a therapy mention its date range may start ("PT (12 visits) 1/8/25-...").
+_DATE_RANGE_REACH = 40
+
+
+def _date_range_weeks(text: str, start: int, line_end: int) -> float | None:
+    """Weeks between the two dates of a range just after a therapy mention, on its line."""
+    match = _DATE_RANGE.search(text, start, min(line_end, start + _DATE_RANGE_REACH + 30))
+    if match is None or match.start() - start > _DATE_RANGE_REACH:
+        return None
+    try:
+        first, last = (
+            date(int(y) + (2000 if len(y) == 2 else 0), int(m), int(d))
+            for m, d, y in (match.group(1, 2, 3), match.group(4, 5, 6))
+        )
+    except ValueError:
+        return None  # not a calendar date ("13/45/25")
+    days = (last - first).days
+    return float(round(days / 7)) if 0 < days <= 3 * 365 else None
 
 
 _PATIENT_VERB_AFTER = re.compile(
