@@ -839,3 +839,20 @@ def test_a_score_before_gauge_needles_counted_out_is_pre_procedure(run):
 def test_conservative_care_weeks_from_a_date_range(run, line, weeks):
     care = run(wrap("INDICATION: Left L5 radiculopathy.\n" + line)).conservative_care
     assert care.documented and care.weeks == weeks
+
+
+def test_unticked_necessity_criteria_are_not_documentation(run):
+    result = run(
+        "LUMBAR EPIDURAL STEROID INJECTION - TEMPLATE\n"
+        "MEDICAL NECESSITY (LCD L39240) - check all that apply:\n"
+        "[X] Radicular pain / radiculopathy\n"
+        "[ ] Failed >= 4 weeks conservative care (PT/HEP, meds): ______\n"
+        "[ ] Imaging (MRI/CT) reviewed & concordant - date: ____ findings: ____\n"
+        "[ ] Prior ESI response >= 50%: N/A\n\n"
+        "PROCEDURE: L5-S1 interlaminar ESI, right paramedian approach. 20G Tuohy, LOR to "
+        "air/saline. Injected Depo-Medrol 80 mg (1 mL).\n"
+    )
+    assert not result.conservative_care.documented
+    assert not result.imaging_correlation.documented
+    assert not result.prior_injection.is_repeat
+    assert "sodium chloride" not in {m.name for m in result.medications}

@@ -717,8 +717,8 @@ def conservative_care(view: NoteView) -> ConservativeCare:
     for target in view.targets_of("CONSERVATIVE"):
         if target.negated or target.hypothetical or target.family:
             continue
-        if target.section in ("plan", "allergies"):
-            continue
+        if target.section in ("plan", "allergies") or view.in_unchecked_option(target.start):
+            continue  # a plan, or "[ ] Failed >= 4 weeks conservative care (PT/HEP, meds)"
         if target.literal == "pt" and not _pt_is_therapy(view, target):
             continue  # "PT tolerated well", "pt: dolores" are the patient
         if target.value == "medications" and target.section in ("medications",):
@@ -814,6 +814,8 @@ def imaging(view: NoteView) -> ImagingCorrelation:
             continue
         if target.section in ("plan", "allergies", "home_medications", "consent"):
             continue  # "ALLERGIES: contrast (anaphylaxis during a CT scan)" is not a study
+        if view.in_unchecked_option(target.start):
+            continue  # "[ ] Imaging (MRI/CT) reviewed & concordant": a criterion not ticked
         label = _LABEL_REST.match(view.text, target.end)
         if label and _blank_after(view, label.end()):
             continue  # "MRI lumbar spine: ***": an unfilled template field
@@ -913,7 +915,7 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
     supporting document (H&P, progress note) describes as done."""
     anchors = []
     for target in view.targets_of("PRIOR_INJ"):
-        if target.hypothetical or target.negated:
+        if target.hypothetical or target.negated or view.in_unchecked_option(target.start):
             continue
         label = _FIELD_LABEL_REST.match(view.text, target.end)
         if label and _blank_marker_after(view, label.end()):
@@ -931,6 +933,8 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
     for target in esi_words:
         if target.negated or target.hypothetical or target.family:
             continue
+        if view.in_unchecked_option(target.start):
+            continue  # "[ ] Prior ESI response >= 50%: N/A"
         if target.literal in ("epidural", "epidural space", "epidural steroid") and not (
             target.literal == "epidural" and _epidural_as_injection(view, target)
         ):

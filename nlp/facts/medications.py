@@ -49,7 +49,8 @@ _GLUE = re.compile(
 
 _TECHNIQUE_SALINE = re.compile(
     r"(?:resistance|\blor\b|hanging drop)\s*(?:technique\s*)?(?:(?:to|with|using)\s+)?"
-    r"(?:[\w-]+\s+){0,3}(?:saline|ns)\b|(?:saline|ns)\s+(?:flush|syringe|lor\b|loss of resistance)",
+    r"(?:[\w-]+(?:\s+|\s*/\s*)){0,3}(?:saline|ns)\b"
+    r"|(?:saline|ns)\s+(?:flush|syringe|lor\b|loss of resistance)",
     re.I,
 )
 # "followed by 1 mL PF NS flush": a measured flush through the needle is injectate too.
