@@ -163,7 +163,32 @@ def find_levels(text: str) -> list[LevelMention]:
         if result:
             found.append(LevelMention(match.start(), match.end(), result[0], result[1]))
     found.sort(key=lambda mention: mention.start)
-    return found
+    return _joined_junctions(text, found)
+
+
+def _joined_junctions(text: str, found: list[LevelMention]) -> list[LevelMention]:
+    """Two vertebrae either side of a region junction written with a space ("C7 T1", "T12
+    L1", "L5 S1"), as dictation software types them, are that interspace, not two levels."""
+    merged: list[LevelMention] = []
+    for mention in found:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.rule == mention.rule == "level.single"
+            and mention.start == previous.end + 1
+            and text[previous.end] == " "
+            and previous.levels[0][0] != mention.levels[0][0]
+            and _INDEX[mention.levels[0]] == _INDEX[previous.levels[0]] + 1
+        ):
+            merged[-1] = LevelMention(
+                previous.start,
+                mention.end,
+                _expand(previous.levels[0], mention.levels[0]),
+                "level.junction",
+            )
+            continue
+        merged.append(mention)
+    return merged
 
 
 @Language.factory("esicheck_levels", assigns=["doc._.esi_levels"])

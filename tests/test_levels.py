@@ -23,6 +23,11 @@ from nlp.tokenizer import SPINAL_LEVEL_TOKEN
         ("L3-5", ["L3-L4", "L4-L5"]),
         ("S1 nerve root", ["S1"]),
         ("left L5 and S1", ["L5", "S1"]),
+        # Dictation software types a junction with a space; adjacent levels of one region
+        # stay two levels ("L4 L5" roots of a transforaminal injection).
+        ("the C7 T1 interspace", ["C7-T1"]),
+        ("T12 L1 interlaminar", ["T12-L1"]),
+        ("right L4 L5 TFESI", ["L4", "L5"]),
     ],
 )
 def test_level_spellings_normalize(text, expected):
