@@ -1386,3 +1386,13 @@ def test_an_approach_changed_from_is_not_the_approach(run):
     )
     assert analysis.procedure.approach == "interlaminar"
     assert analysis.billing.suggested_codes == ["62323"]
+
+
+def test_guidance_being_avoided_is_not_used(run):
+    analysis = run(
+        "caudal epidural steroid injection ultrasound guided\n"
+        "she is fourteen weeks pregnant so we are avoiding fluoroscopy\n"
+        "prone, the sacral hiatus was identified with a linear ultrasound probe, 22 gauge needle "
+        "advanced under ultrasound into the caudal canal, Celestone 12 mg with 8 mL saline\n"
+    )
+    assert analysis.procedure.guidance == "ultrasound"
