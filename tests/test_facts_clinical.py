@@ -856,3 +856,9 @@ def test_unticked_necessity_criteria_are_not_documentation(run):
     assert not result.imaging_correlation.documented
     assert not result.prior_injection.is_repeat
     assert "sodium chloride" not in {m.name for m in result.medications}
+
+
+def test_consent_still_to_be_obtained_is_not_documented(run):
+    result = run(wrap("Consent: Consent for procedure will be obtained by performing physician "
+                      "prior to start."))
+    assert not result.consent.documented

@@ -1396,3 +1396,13 @@ def test_guidance_being_avoided_is_not_used(run):
         "advanced under ultrasound into the caudal canal, Celestone 12 mg with 8 mL saline\n"
     )
     assert analysis.procedure.guidance == "ultrasound"
+
+
+def test_a_c_arm_on_standby_is_not_guidance(run):
+    analysis = run(
+        "L3-L4 interlaminar epidural steroid injection.\n"
+        "Technique: Seated, flexed forward. The C-arm was in the room on standby but was not "
+        "used; the L3-L4 interspace was identified by palpation of surface landmarks. 20G Tuohy "
+        "midline, loss of resistance to saline. Kenalog 80 mg injected.\n"
+    )
+    assert analysis.procedure.guidance == "none"

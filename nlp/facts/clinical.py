@@ -153,6 +153,13 @@ def _chosen(view: NoteView, name: str, start: int, end: int) -> bool:
     )
 
 
+# Consent still to be taken: "consent for procedure will be obtained prior to start".
+_CONSENT_LATER = re.compile(
+    r"\bconsent\w*\b[^.;\n]{0,40}?\b(?:will|is to|are to)\s+be\s+(?:obtained|signed|taken)\b",
+    re.I,
+)
+
+
 def consent(view: NoteView) -> Consent:
     evidence = []
     documented = rba = False
@@ -173,6 +180,8 @@ def consent(view: NoteView) -> Consent:
         near = view.text[s : min(e, match.end() + 25)]
         if re.search(r"\b(?:will|to be obtained|plan to|would)\b", near, re.I):
             continue  # "consent will be obtained", not "... obtained; contrast would not be used"
+        if _CONSENT_LATER.search(sentence):
+            continue  # "Consent: Consent for procedure will be obtained by the physician"
         header_only = view.section_at(match.start()) == "consent" and not cue(
             "consent_positive"
         ).search(sentence)

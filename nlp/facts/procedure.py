@@ -927,7 +927,14 @@ def _guidance_not_used_today(view: NoteView, target: Target) -> bool:
     before = view.text[max(line_start, target.start - 45) : target.start]
     if unavailable.search(before):
         return True
-    return bool(_MACHINE_DOWN.match(view.text, target.end, line_end))
+    return bool(
+        _MACHINE_DOWN.match(view.text, target.end, line_end)
+        or _ON_STANDBY.match(view.text, target.end, line_end)
+    )
+
+
+# "The C-arm was in the room on standby but was not used": available, not used.
+_ON_STANDBY = re.compile(r"[^.;\n]{0,30}?\b(?:on|in)\s+standby\b", re.I)
 
 
 # After the modality's name: "C-arm down for service", "fluoro unavailable", "is not available".
