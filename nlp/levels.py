@@ -31,8 +31,8 @@ _MAX = {"C": 7, "T": 12, "L": 5, "S": 5}
 # a digit follows it directly.
 LEVEL_PATTERN = re.compile(
     r"([CTLS]|[ctls](?=\d))(?<![A-Za-z0-9][CTLSctls])[ ]?(\d{1,2})"
-    r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLSctls])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])"
-    r"|([Ss])(\d))?"
+    r"(?:[ ]?(?:-{1,8}|\u2013|\u2014|/|to|through|thru)[ ]?([CTLSctls])?[ ]?(\d{1,2})"
+    r"|[ ](\d)(?![0-9./%])|([Ss])(\d))?"
     r"(?![0-9A-Za-z%])(?!\s*-?\s*weighted)(?!\s*(?:signal|image|sequence))",
 )
 # The same pattern for capital region letters only: `re` jumps straight to C, T, L and S, a
@@ -40,8 +40,8 @@ LEVEL_PATTERN = re.compile(
 # serves every note without a lower-case level (`_LOWER_CASE_LEVEL`).
 _CAPITAL_LEVEL_PATTERN = re.compile(
     r"([CTLS])(?<![A-Za-z0-9][CTLS])[ ]?(\d{1,2})"
-    r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLSctls])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])"
-    r"|([Ss])(\d))?"
+    r"(?:[ ]?(?:-{1,8}|\u2013|\u2014|/|to|through|thru)[ ]?([CTLSctls])?[ ]?(\d{1,2})"
+    r"|[ ](\d)(?![0-9./%])|([Ss])(\d))?"
     r"(?![0-9A-Za-z%])(?!\s*-?\s*weighted)(?!\s*(?:signal|image|sequence))",
 )
 _LOWER_CASE_LEVEL = re.compile(r"[0-9](?<=[ctls][0-9])")

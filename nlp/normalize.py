@@ -107,10 +107,67 @@ _PLAIN_LETTERS = str.maketrans(
 )
 
 
+# Markup left in an export: HTML entities and tags, RTF control words, UTF-8 read as
+# Windows-1252 ("â€“" for an en dash, "Â" before a no-break space), carriage returns. Each is
+# read as the character it stands for, or as spaces, padded to its own length; a dash fills
+# its width with dashes so "L3&ndash;L4" still reads as one level ("L3-------L4").
+_MARKUP = re.compile(
+    r"&(#\d{2,5}|#x[0-9a-fA-F]{2,4}|[a-zA-Z]{2,6});"
+    r"|<(/?)(br|p|div|span|b|i|u|strong|em|font|td|th|tr|table|tbody|thead|li|ul|ol|html|body|"
+    r"head|h[1-6])\b[^<>\n]{0,80}>"
+    r"|\\(par|line|row|cell|tab|pard|plain|b0?|i0?|ul0?|ulnone|f\d+|fs\d+|cf\d+|rtf1|ansi|"
+    r"ansicpg\d+|deff\d+|fonttbl|fswiss|froman|viewkind\d+|uc\d+|lang\d+)\b ?"
+    r"|\u00e2\u20ac[\u201c\u201d\u2122\u0153\u02dc\u00a6\u00a2]|\u00c2(?=[\s\u00a0\u00b0\u00b7])"
+    r"|\r(?=\n)",
+)
+_ENTITY_CHARACTERS = {
+    "nbsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'", "ndash": "-",
+    "mdash": "-", "bull": "-", "middot": "-", "deg": " ", "#39": "'", "#34": '"', "#38": "&",
+    "#160": " ", "#8211": "-", "#8212": "-", "#8216": "'", "#8217": "'", "#8220": '"',
+    "#8221": '"', "#8226": "-", "#x2013": "-", "#x2014": "-", "#xa0": " ",
+}
+_LINE_BREAK_TAGS = frozenset({"br", "p", "div", "tr", "li", "table", "h1", "h2", "h3", "h4"})
+_LINE_BREAK_RTF = frozenset({"par", "line", "row"})
+_MOJIBAKE = {"\u201c": "-", "\u201d": "-", "\u2122": "'", "\u0153": '"', "\u02dc": "'"}
+
+
+def _markup_read(match: re.Match) -> str:
+    width = match.end() - match.start()
+    entity, tag, rtf = match.group(1), match.group(3), match.group(4)
+    if entity is not None:
+        character = _ENTITY_CHARACTERS.get(entity.lower())
+        if character is None:
+            return match.group(0)
+        return character * width if character == "-" else character.ljust(width)
+    if tag is not None:
+        return "\n".ljust(width) if tag.lower() in _LINE_BREAK_TAGS else " " * width
+    if rtf is not None:
+        return "\n".ljust(width) if rtf in _LINE_BREAK_RTF else " " * width
+    found = match.group(0)
+    if found.startswith("\u00e2"):
+        character = _MOJIBAKE.get(found[-1], " ")
+        return character * width if character == "-" else character.ljust(width)
+    return " " * width  # "Â" before a no-break space or a degree sign, a carriage return
+
+
+def _markup_repaired(text: str) -> str:
+    """HTML, RTF and mis-decoded characters of an export read as what they stand for."""
+    if "&" not in text and "<" not in text and "\\" not in text and "\r" not in text and (
+        "\u00e2" not in text and "\u00c2" not in text
+    ):
+        return text
+    rtf = "{\\rtf" in text
+    text = _MARKUP.sub(_markup_read, text)
+    if rtf:  # the group braces of an RTF document
+        text = text.replace("{", " ").replace("}", " ")
+    return text
+
+
 def reading_text(text: str) -> str:
     """`text` with wrapped line breaks as spaces, spoken punctuation of a raw dictation as
     punctuation, a one-line note's " | " statements as lines, and OCR misreadings repaired
     (same length)."""
+    text = _markup_repaired(text)
     if "\n" in text:
         breaks = wrapped_line_breaks(text)
         if breaks:

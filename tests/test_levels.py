@@ -83,8 +83,8 @@ def test_level_pattern_matches_like_its_leading_lookbehind_form():
 
     leading = re.compile(
         r"(?<![A-Za-z0-9])([CTLS]|[ctls](?=\d))[ ]?(\d{1,2})"
-        r"(?:[ ]?(?:-|\u2013|/|to|through|thru)[ ]?([CTLSctls])?[ ]?(\d{1,2})|[ ](\d)(?![0-9./%])"
-        r"|([Ss])(\d))?"
+        r"(?:[ ]?(?:-{1,8}|\u2013|\u2014|/|to|through|thru)[ ]?([CTLSctls])?[ ]?(\d{1,2})"
+        r"|[ ](\d)(?![0-9./%])|([Ss])(\d))?"
         r"(?![0-9A-Za-z%])(?!\s*-?\s*weighted)(?!\s*(?:signal|image|sequence))",
     )
     corpus = Path(__file__).resolve().parent.parent / "corpus" / "notes"

@@ -74,3 +74,29 @@ def test_a_dictated_note_reads_its_sections_and_sentences(run):
     )
     assert not result.prior_injection.is_repeat
     assert result.conservative_care.weeks == 10
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("L3&ndash;L4 &amp; risks&nbsp;ok<br>next", "L3-------L4 &     risks      ok\n   next"),
+        ("{\\rtf1\\ansi\n\\b CAUDAL ESI\\b0\\par\nDOS", " " * 11 + "\n   CAUDAL ESI   \n   \nDOS"),
+        ("L4\u00e2\u20ac\u201cL5 pain\r\nnext", "L4---L5 pain \nnext"),
+        ("pain <50% relief & more", "pain <50% relief & more"),  # not markup
+    ],
+)
+def test_export_markup_is_read_as_what_it_stands_for(text, reading):
+    assert reading_text(text) == reading
+
+
+def test_levels_and_scores_inside_html_and_rtf_exports(run):
+    analysis = run(
+        "{\\rtf1\\ansi{\\fonttbl{\\f0\\fswiss Arial;}}\\viewkind4\\uc1\\pard\\f0\\fs20\n"
+        "\\b INTERLAMINAR EPIDURAL STEROID INJECTION\\b0\\par\n"
+        "\\b INDICATION:\\b0  Left L5 radiculopathy; 8 weeks of PT. MRI L4&ndash;L5 left "
+        "protrusion. NRS 7/10 today.\\par\n"
+        "\\b PROCEDURE:\\b0  Under fluoroscopy a 20G Tuohy entered the L4&ndash;L5 epidural space "
+        "by loss of resistance, left paramedian. Omnipaque 2 mL. Kenalog 80 mg injected.\\par\n"
+    )
+    assert analysis.procedure.levels == ["L4-L5"]
+    assert [(p.timing, p.value) for p in analysis.pain_scores] == [("pre", 7.0)]
