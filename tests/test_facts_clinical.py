@@ -862,3 +862,14 @@ def test_consent_still_to_be_obtained_is_not_documented(run):
     result = run(wrap("Consent: Consent for procedure will be obtained by performing physician "
                       "prior to start."))
     assert not result.consent.documented
+
+
+def test_pain_column_of_a_tab_separated_vitals_table(run):
+    scores = run(
+        "LUMBAR INTERLAMINAR ESI\n"
+        "PRE-PROCEDURE VITALS\nTime\tBP\tHR\tSpO2\tPain\n0812\t138/86\t78\t98%\t6/10\n\n"
+        "TECHNIQUE: Prone. Under fluoroscopy a 20G Tuohy entered the L4-5 epidural space by "
+        "loss of resistance. Dexamethasone 10 mg injected.\n\n"
+        "POST-PROCEDURE VITALS\nTime\tBP\tHR\tSpO2\tPain\n0841\t132/80\t74\t99%\t2/10\n"
+    ).pain_scores
+    assert [(p.timing, p.value) for p in scores] == [("pre", 6.0), ("post", 2.0)]

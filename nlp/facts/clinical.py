@@ -405,7 +405,7 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                     evidence=[view.evidence(match.start(), match.end(), rule)],
                 )
             )
-    if "|" in view.text:
+    if "|" in view.text or "\t" in view.text:
         scores += _flowsheet_pain_scores(view, covered)
     if "mm" in view.text or "/100" in view.text or "/ 100" in view.text:
         scores += _millimetre_vas(view, covered, document_type)  # "VAS 62 mm", "VAS 58/100"
@@ -443,7 +443,8 @@ def _millimetre_vas(
 
 
 def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]:
-    """Scores in a "Time | BP | HR | Pain (0-10)" flowsheet: one per row of the pain column.
+    """Scores in a "Time | BP | HR | Pain (0-10)" flowsheet, its cells split by pipes or tabs:
+    one per row of the pain column.
     A row labelled pre/post (or admit, recovery, discharge) has that timing; otherwise the
     first row of a flowsheet is taken before the procedure and the later rows after it."""
     found: list[PainScore] = []
@@ -458,11 +459,12 @@ def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]
     for line in lines:
         start = position
         position += len(line) + 1
-        if line.count("|") < 2:
+        separator = "|" if line.count("|") >= 2 else "\t" if line.count("\t") >= 2 else None
+        if separator is None:
             column = None
             title = line
             continue
-        cells = line.split("|")
+        cells = line.split(separator)
         if column is None:
             heads = [i for i, cell in enumerate(cells) if re.search(r"\bpain\b", cell, re.I)]
             if heads and not any(re.search(r"\d", cells[i].replace("0-10", "")) for i in heads):
