@@ -162,8 +162,31 @@ def find_levels(text: str) -> list[LevelMention]:
         result = _spoken_levels(match)
         if result:
             found.append(LevelMention(match.start(), match.end(), result[0], result[1]))
+    if "between" in text:
+        found = _between_vertebrae(text, found)
     found.sort(key=lambda mention: mention.start)
     return _joined_junctions(text, found)
+
+
+# "between the L4 and L5 laminae", "between the L5 and S1 spinous processes": the interspace.
+_BETWEEN_VERTEBRAE = re.compile(
+    r"\bbetween\s+(?:the\s+)?([CTLS]\d{1,2})\s+and\s+(?:the\s+)?([CTLS]\d{1,2})\s+"
+    r"(?:laminae|lamina|spinous\s+process(?:es)?|vertebrae|vertebral\s+bodies|pedicles)\b"
+)
+
+
+def _between_vertebrae(text: str, found: list[LevelMention]) -> list[LevelMention]:
+    """The interspace between two adjacent vertebrae named as its bounds, in place of the
+    two single levels inside the phrase."""
+    for match in _BETWEEN_VERTEBRAE.finditer(text):
+        first, last = match.group(1), match.group(2)
+        if first not in _INDEX or last not in _INDEX or _INDEX[last] != _INDEX[first] + 1:
+            continue
+        found = [m for m in found if not match.start() <= m.start < match.end()]
+        found.append(
+            LevelMention(match.start(1), match.end(2), _expand(first, last), "level.between")
+        )
+    return found
 
 
 def _joined_junctions(text: str, found: list[LevelMention]) -> list[LevelMention]:

@@ -28,6 +28,8 @@ from nlp.tokenizer import SPINAL_LEVEL_TOKEN
         ("the C7 T1 interspace", ["C7-T1"]),
         ("T12 L1 interlaminar", ["T12-L1"]),
         ("right L4 L5 TFESI", ["L4", "L5"]),
+        ("the interlaminar space between the L4 and L5 laminae", ["L4-L5"]),
+        ("between the L5 and S1 spinous processes", ["L5-S1"]),
     ],
 )
 def test_level_spellings_normalize(text, expected):
