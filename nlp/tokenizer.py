@@ -30,6 +30,13 @@ _EXTRA_INFIXES = [
 ]
 
 
+def _clinical_exceptions(exceptions: dict) -> dict:
+    """spaCy's tokenizer exceptions without its emoticons that hold a bracket: in a note
+    "):" closes an aside before a colon ("CT myelogram (MRI not possible - pacemaker): ...")
+    and "(:" or "8)" are never faces."""
+    return {text: rule for text, rule in exceptions.items() if not {"(", ")"} & set(text)}
+
+
 def clinical_tokenizer(nlp: Language) -> BoundedTokenizer:
     """Build the tokenizer from the language defaults plus the clinical additions above."""
     register_extensions()  # the tokenizer stores each note's text in doc._.esi_text
@@ -40,7 +47,7 @@ def clinical_tokenizer(nlp: Language) -> BoundedTokenizer:
     return BoundedTokenizer(
         Tokenizer(
             nlp.vocab,
-            rules=defaults.tokenizer_exceptions,
+            rules=_clinical_exceptions(defaults.tokenizer_exceptions),
             prefix_search=compile_prefix_regex(prefixes).search,
             suffix_search=compile_suffix_regex(suffixes).search,
             infix_finditer=compile_infix_regex(infixes).finditer,

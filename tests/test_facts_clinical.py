@@ -873,3 +873,14 @@ def test_pain_column_of_a_tab_separated_vitals_table(run):
         "POST-PROCEDURE VITALS\nTime\tBP\tHR\tSpO2\tPain\n0841\t132/80\t74\t99%\t2/10\n"
     ).pain_scores
     assert [(p.timing, p.value) for p in scores] == [("pre", 6.0), ("post", 2.0)]
+
+
+def test_an_aside_closed_right_before_a_colon_keeps_its_negation(run):
+    """spaCy reads "):" as an emoticon; the aside "(MRI not possible - pacemaker)" must still
+    end there, so the CT myelogram before it is not negated."""
+    imaging = run(
+        "CAUDAL ESI\nDx: bilateral L5/S1 radicular leg pain. CT myelogram 08/25 (MRI not "
+        "possible - pacemaker): L5-S1 bilateral foraminal stenosis.\n"
+        "Prone. Sacral hiatus on lateral fluoro. 20g Tuohy into the caudal canal. Kenalog 80 mg.\n"
+    ).imaging_correlation
+    assert (imaging.documented, imaging.modality) == (True, "CT")
