@@ -884,3 +884,14 @@ def test_an_aside_closed_right_before_a_colon_keeps_its_negation(run):
         "Prone. Sacral hiatus on lateral fluoro. 20g Tuohy into the caudal canal. Kenalog 80 mg.\n"
     ).imaging_correlation
     assert (imaging.documented, imaging.modality) == (True, "CT")
+
+
+def test_discharge_instructions_for_any_patient_are_not_a_prior_injection(run):
+    prior = run(
+        "PROCEDURE: Left L5-S1 interlaminar ESI under fluoroscopy. Tuohy needle, loss of "
+        "resistance. Depo-Medrol 80 mg injected.\n\n"
+        "DISCHARGE INSTRUCTIONS:\n"
+        "- If you had an epidural steroid injection, you may have increased pain for 1-2 days.\n"
+        "- If you had a lumbar or caudal injection, you may notice leg numbness for a few hours.\n"
+    ).prior_injection
+    assert not prior.is_repeat

@@ -953,6 +953,8 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
         if _ANATOMY_AFTER.match(view.text, target.end):
             continue  # "just past the ventral interlaminar line": anatomy, not an injection
         sentence = view.sentence_text(target.start)
+        if _GENERIC_INSTRUCTION.search(sentence):
+            continue  # "If you had a lumbar or caudal injection, you may notice numbness"
         if _names_todays_procedure(view, target, sentence):
             continue
         line_start = view.line_at(target.start)[0]
@@ -1001,6 +1003,11 @@ _EPIDURAL_AS_INJECTION = re.compile(
 )
 
 
+# Discharge instructions addressed to any patient: "If you had an epidural steroid injection,
+# ...", "Patients who received a nerve block may ...".
+_GENERIC_INSTRUCTION = re.compile(
+    r"\b(?:if|when|after)\s+you\b|\bif\s+(?:the\s+)?patients?\b|\bpatients\s+who\b", re.I
+)
 # An injection named with its date and its result: "LESI 6/2025 - 60% relief", "TFESI
 # (03/14/24): 70% x 3 mo".
 _DATED_RESULT_AFTER = re.compile(
