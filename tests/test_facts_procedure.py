@@ -1406,3 +1406,15 @@ def test_a_c_arm_on_standby_is_not_guidance(run):
         "midline, loss of resistance to saline. Kenalog 80 mg injected.\n"
     )
     assert analysis.procedure.guidance == "none"
+
+
+def test_a_level_of_an_injection_had_on_a_full_date_is_history(run):
+    analysis = run(
+        "Procedure: Right L4-5 interlaminar epidural steroid injection, fluoroscopic guidance.\n"
+        "Sedation: minimal, midazolam 1 mg IV\n\n"
+        "53M known to us for neck pain: had a C6-7 interlaminar ESI on 03/12/2025 with about 70% "
+        "relief lasting roughly 5 months.\n\n"
+        "Description: L4-5 interspace squared off on AP fluoroscopy. 20G Tuohy right paramedian, "
+        "loss of resistance. Depo-Medrol 80 mg injected.\n"
+    )
+    assert analysis.procedure.levels == ["L4-L5"]
