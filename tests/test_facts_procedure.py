@@ -1418,3 +1418,20 @@ def test_a_level_of_an_injection_had_on_a_full_date_is_history(run):
         "loss of resistance. Depo-Medrol 80 mg injected.\n"
     )
     assert analysis.procedure.levels == ["L4-L5"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "AP fluoroscopy to identify the C7-T1 interlaminar space (selected as the widest window; "
+        "the C6-7 space is narrow below the fused C5-6 segment). 20G Tuohy at C7-T1, LOR.",
+        "On AP fluoroscopy the C6-C7 interspace was initially targeted; however, the needle was "
+        "redirected and the epidural space was entered at C7-T1 by loss of resistance.",
+    ],
+)
+def test_a_level_passed_over_for_another_is_not_injected(run, body):
+    analysis = run(
+        "Procedure: Cervical epidural steroid injection, interlaminar, fluoroscopy.\n"
+        f"Technique: {body} Dexamethasone 10 mg injected.\n"
+    )
+    assert analysis.procedure.levels == ["C7-T1"]

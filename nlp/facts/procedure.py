@@ -73,8 +73,8 @@ _INTERSPACE = re.compile(
 _OTHER_ROUTE = re.compile(r"\b(?:caudal|hiatus|sacrococcygeal|foram\w*|transforaminal)\b", re.I)
 _SPACE_WORDS = frozenset({"epidural", "epidural space"})
 _SURGERY_BEFORE = re.compile(
-    r"\b(?:fusion|hardware|instrumentation|laminectomy|laminotomy|discectomy|decompression|"
-    r"arthrodesis|tlif|plif|alif|s/p)\b[^.;\n]{0,20}$",
+    r"\b(?:fusion|fused|hardware|instrumentation|laminectomy|laminotomy|discectomy|"
+    r"decompression|arthrodesis|tlif|plif|alif|acdf|s/p)\b[^.;\n]{0,20}$",
     re.I,
 )
 _NOTHING_INJECTED = (
@@ -480,7 +480,8 @@ _TICKED_SIDE_FIELD = re.compile(
 )
 _SIDE_FIELD_VALUES = {"bilaterally": "bilateral", "bilat": "bilateral", "b/l": "bilateral"}
 _ABANDONED = compile_gated(
-    r"\b(?:attempted|abandoned|aborted|unsuccessful|failed attempt|could not (?:be )?"
+    r"\b(?:attempted|abandoned|aborted|unsuccessful|failed attempt|initially (?:targeted|"
+    r"planned|chosen|selected)|could not (?:be )?"
     r"(?:access|enter|advanc|reach|complet|pass|obtain)\w*|unable to (?:access|enter|advance|"
     r"reach|complete|pass|obtain)\w*)\b",
     re.I,
@@ -610,7 +611,8 @@ _TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,25}$", re.I)
 _CATHETER_TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,50}$", re.I)
 _REJECTED_AFTER = re.compile(
     r"\s*(?:(?:inter)?space|level|interlaminar space)?\s*(?:was|is)\s+(?:felt\s+to\s+be\s+)?"
-    r"(?:too\s+narrow|not\s+accessible|inaccessible|unsuitable|not\s+suitable|avoided|bypassed|"
+    r"(?:(?:too\s+)?narrow(?:ed)?\b|not\s+accessible|inaccessible|unsuitable|not\s+suitable|"
+    r"avoided|bypassed|"
     r"not\s+(?:used|entered|accessed|attempted))",
     re.I,
 )
