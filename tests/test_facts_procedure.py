@@ -1427,6 +1427,8 @@ def test_a_level_of_an_injection_had_on_a_full_date_is_history(run):
         "the C6-7 space is narrow below the fused C5-6 segment). 20G Tuohy at C7-T1, LOR.",
         "On AP fluoroscopy the C6-C7 interspace was initially targeted; however, the needle was "
         "redirected and the epidural space was entered at C7-T1 by loss of resistance.",
+        "C7-T1 interlaminar space identified on AP fluoro (C6-7 window too narrow). 20G Tuohy "
+        "left paramedian, LOR to saline.",
     ],
 )
 def test_a_level_passed_over_for_another_is_not_injected(run, body):

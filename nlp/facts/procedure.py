@@ -610,7 +610,8 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
 _TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,25}$", re.I)
 _CATHETER_TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,50}$", re.I)
 _REJECTED_AFTER = re.compile(
-    r"\s*(?:(?:inter)?space|level|interlaminar space)?\s*(?:was|is)\s+(?:felt\s+to\s+be\s+)?"
+    r"\s*(?:(?:inter)?space|level|interlaminar space|window)?\s*"
+    r"(?:(?:was|is)\s+(?:felt\s+to\s+be\s+)?)?"
     r"(?:(?:too\s+)?narrow(?:ed)?\b|not\s+accessible|inaccessible|unsuitable|not\s+suitable|"
     r"avoided|bypassed|"
     r"not\s+(?:used|entered|accessed|attempted))",
