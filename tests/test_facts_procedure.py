@@ -1437,3 +1437,21 @@ def test_a_level_passed_over_for_another_is_not_injected(run, body):
         f"Technique: {body} Dexamethasone 10 mg injected.\n"
     )
     assert analysis.procedure.levels == ["C7-T1"]
+
+
+def test_a_contrast_field_after_the_indication_is_today(run):
+    contrast = run(
+        "Procedure: Lumbar interlaminar epidural steroid injection at L4-L5, fluoroscopic "
+        "guidance\n\nIndications: Right L4 radiculopathy with lumbar spinal stenosis.\n\n"
+        "Contrast: NOT given - CKD stage 4 (eGFR 22); nephrology requests avoiding iodinated "
+        "contrast.\n\nTechnique: Prone. 20G Tuohy right paramedian L4-5, LOR. Kenalog 80 mg.\n"
+    ).procedure.contrast
+    assert (contrast.status, contrast.reason) == ("contraindicated", "renal")
+
+
+def test_contrast_named_in_an_allergy_list_is_an_allergen_not_a_field(run):
+    analysis = run(
+        "L4-5 interlaminar ESI under fluoroscopy.\nAllergies:\nContrast: hives\nPCN: rash\n\n"
+        "Procedure: Tuohy LOR L4-5. Kenalog 80 mg injected.\n"
+    )
+    assert analysis.procedure.contrast.status is None

@@ -126,6 +126,8 @@ _EARLIER_NOTE = re.compile(
     r"\bcopied\b|\bpasted\b",
     re.I,
 )
+# A line of an allergy list that names contrast as the allergen: "Contrast: hives".
+_ALLERGEN_LINE = re.compile(r"[ \t]*(?:iodinated\s+|iv\s+)?contrast\b[^\n:]{0,20}:", re.I)
 # A header line with nothing after its label: ends in a colon, a bracket or a date.
 _HEADER_ALONE = re.compile(r"(?:[:)]|\d)[ \t]*$|^[^:]*$", re.M)
 # How far into a header line its label may run ("ESI history (all R L5-S1, fluoro):").
@@ -291,6 +293,13 @@ class NoteView:
                 report_start = None
             line_end = text.find("\n", start)
             line_end = len(text) if line_end < 0 else line_end
+            if (
+                result
+                and result[-1][2] == "allergies"
+                and _ALLERGEN_LINE.match(text, start, line_end)
+                and not _BLANK_LINE.search(text, result[-1][0], start)
+            ):
+                category = "allergies"  # "Allergies:\nContrast: hives": an allergen, no field
             if category == "history" and _EARLIER_NOTE.search(text, start, line_end):
                 pasted_start = start
                 # "PROCEDURE NOTE -- DOS 05/12/2025 (copied forward)" alone on its line heads
