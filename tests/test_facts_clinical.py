@@ -895,3 +895,31 @@ def test_discharge_instructions_for_any_patient_are_not_a_prior_injection(run):
         "- If you had a lumbar or caudal injection, you may notice leg numbness for a few hours.\n"
     ).prior_injection
     assert not prior.is_repeat
+
+
+def test_a_drug_strength_after_with_is_not_a_relief_percentage(run):
+    prior = run(
+        "PROCEDURE: Left SI joint injection under fluoroscopy.\n"
+        "HISTORY: She had a lumbar epidural injection two years ago at L4-5 without benefit.\n"
+        "TECHNIQUE: Skin anesthetized with 1% lidocaine 2 mL. 22-gauge needle into the joint.\n"
+    ).prior_injection
+    assert prior.is_repeat and prior.relief_percent == 0.0
+
+
+def test_no_relief_with_zero_percent_is_read_before_another_procedures_relief(run):
+    prior = run(
+        "HPI (carried forward): Chronic axial LBP. Caudal ESI 2023 -- no relief (0%). Then "
+        "diagnostic medial branch blocks 06/10/2025 (90% relief x 6 h).\n"
+        "PROCEDURE: Right L4-5 and L5-S1 medial branch radiofrequency ablation.\n"
+    ).prior_injection
+    assert prior.relief_percent == 0.0
+
+
+def test_a_planned_injection_not_done_and_changed_to_todays_is_not_prior(run):
+    prior = run(
+        "Indication: Left S1 radiculopathy. TFESI as planned 08/19 not done; patient preferred "
+        "a single needle, changed to interlaminar.\n"
+        "Procedure: L5-S1 left paramedian interlaminar ESI under fluoroscopy, LOR. Depo-Medrol "
+        "80 mg injected.\n"
+    ).prior_injection
+    assert not prior.is_repeat
