@@ -1455,3 +1455,24 @@ def test_contrast_named_in_an_allergy_list_is_an_allergen_not_a_field(run):
         "Procedure: Tuohy LOR L4-5. Kenalog 80 mg injected.\n"
     )
     assert analysis.procedure.contrast.status is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A follow-up visit under the template's ESI title.
+        "Transforaminal Epidural Steroid Injection\n\nFollow-up Visit\n"
+        "S: Here 4 weeks after R L5 TFESI (10/02/2025). No relief at all, pain 7/10.\n"
+        "A: R L5 radiculopathy. No response to R L5 TFESI.\n"
+        "P: No further injections recommended. Spine surgery referral placed today.\n",
+        # A prior-authorization note.
+        "Lumbar Epidural Steroid Injection\n\nEncounter type: Orders Only / Prior Authorization\n"
+        "PROCEDURE REQUESTED: Left L5-S1 interlaminar epidural steroid injection with "
+        "fluoroscopic guidance\nCPT: 62323 x1\nAUTH STATUS: PENDING\n",
+    ],
+)
+def test_a_note_without_a_procedure_today_is_not_an_epidural_injection(run, text):
+    analysis = run(text)
+    assert not analysis.procedure.is_epidural_injection
+    assert analysis.billing.suggested_codes == []
+    assert not analysis.billing.supports_62323

@@ -263,7 +263,59 @@ def _unless_stopped(
                 m.role == "contrast" and m.route == "epidural" for m in medications
             )
             return ("epidurogram" if contrast_given else "other"), [stopped]
+        given = [
+            m
+            for m in medications
+            if m.route in ("epidural", "skin") and m.name != "iodinated contrast"
+        ]  # unnamed "contrast" is a word in a field, not a drug given
+        if not given and not _performed_today(view):
+            # A consult, H&P, follow-up or scheduling note under an ESI title: no drug, no
+            # needle, no guidance today.
+            return "other", [evidence[0].model_copy(update={"rule": "proc_type.not_performed"})]
     return "epidural_steroid_injection", evidence
+
+
+def _performed_today(view: NoteView) -> bool:
+    """Whether the note shows a procedure done today: hands-on work ("Tuohy", "loss of
+    resistance", "prepped and draped"), imaging guidance used in today's sections, a
+    technique section, or the procedure named under a "Procedure:" header. A consult, an H&P
+    or a follow-up opened under the template's ESI title has none of these."""
+    if view.work_span() is not None or _technique_written(view):
+        return True
+    if any(
+        not t.negated and not t.hypothetical and view.is_today(t.start)
+        for t in view.targets_of("GUIDANCE")
+        if t.value in ("fluoroscopy", "ct", "ultrasound")
+    ):
+        return True
+    return any(
+        not t.negated
+        and not t.hypothetical
+        and t.section == "procedure"
+        and (not _title_zone(view, t) or _ENTRY_WORDS.search(t.literal))
+        for label in ("PROC_TYPE", "APPROACH")
+        for t in view.targets_of(label)
+    )
+
+
+# Template fields left empty ("Level: ____   Side: ____", "Contrast: ***") and bare headers
+# ("PROCEDURE DETAILS (...):").
+_FIELD_LINE = re.compile(
+    r"[^:\n]{0,40}:[ \t]*(?:_{2,}|\*{2,}|\[\s*\])|^[^:\n]{0,80}:[ \t]*$|_{2,}|\*{3}", re.M
+)
+
+
+def _technique_written(view: NoteView) -> bool:
+    """A technique section with something written in it, not only its empty fields."""
+    for start, end in view.section_body("technique"):
+        words = re.findall(r"[A-Za-z]{2,}", _FIELD_LINE.sub("", view.text[start:end]))
+        if len(words) >= 3:
+            return True
+    return False
+
+
+# An approach named by how the needle went in ("right paramedian approach"): a technique.
+_ENTRY_WORDS = re.compile(r"\b(?:paramedian|approach|midline)\b")
 
 
 _EPIDURAL_WORK = re.compile(
@@ -1188,10 +1240,13 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
         )
     )
     is_esi = kind == "epidural_steroid_injection"
-    if kind == "other" and any(e.rule == "proc_type.stopped" for e in evidence["procedure_type"]):
+    not_performed = any(e.rule == "proc_type.not_performed" for e in evidence["procedure_type"])
+    if kind == "other" and (
+        not_performed or any(e.rule == "proc_type.stopped" for e in evidence["procedure_type"])
+    ):
         stop = evidence["procedure_type"][0].text.lower()
-        if "cancel" in stop or "needle" in stop:
-            # Cancelled before any needle: nothing was done at a site, level or side.
+        if not_performed or "cancel" in stop or "needle" in stop:
+            # Cancelled before any needle, or no procedure today: nothing done at a site.
             region_value = approach_value = side = guide = None
             level_names = []
             contrast_fact = Contrast()
