@@ -21,6 +21,9 @@ def note(
     [
         ("Under fluoroscopic guidance the needle was placed.", "fluoroscopy"),
         ("Using C-arm fluoro, AP and lateral views were obtained.", "fluoroscopy"),
+        # British usage: the image intensifier ("II") and "screening".
+        ("The sacral hiatus was identified under II.", "fluoroscopy"),
+        ("Tuohy advanced under AP and lateral screening, LOR to saline.", "fluoroscopy"),
         ("CT-guided placement of the needle was performed.", "ct"),
         ("Ultrasound-guided caudal needle placement.", "ultrasound"),
         ("The injection was done without fluoroscopy using a landmark technique.", "none"),
