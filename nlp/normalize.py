@@ -150,8 +150,20 @@ def _markup_read(match: re.Match) -> str:
     return " " * width  # "Â" before a no-break space or a degree sign, a carriage return
 
 
+# A JSON or log export keeps its line breaks escaped: "...intrathecal.\\nInjected ...".
+_ESCAPED_BREAK = re.compile(r"(?:\\r)?\\n")
+_ESCAPED_BREAKS_MINIMUM = 2
+
+
+def _escaped_breaks(match: re.Match) -> str:
+    return "\n".ljust(match.end() - match.start())
+
+
 def _markup_repaired(text: str) -> str:
-    """HTML, RTF and mis-decoded characters of an export read as what they stand for."""
+    """HTML, RTF and mis-decoded characters of an export read as what they stand for, and
+    escaped line breaks of a JSON payload as line breaks."""
+    if "\\n" in text and len(_ESCAPED_BREAK.findall(text)) >= _ESCAPED_BREAKS_MINIMUM:
+        text = _ESCAPED_BREAK.sub(_escaped_breaks, text)
     if "&" not in text and "<" not in text and "\\" not in text and "\r" not in text and (
         "\u00e2" not in text and "\u00c2" not in text
     ):

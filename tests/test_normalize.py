@@ -83,6 +83,9 @@ def test_a_dictated_note_reads_its_sections_and_sentences(run):
         ("{\\rtf1\\ansi\n\\b CAUDAL ESI\\b0\\par\nDOS", " " * 11 + "\n   CAUDAL ESI   \n   \nDOS"),
         ("L4\u00e2\u20ac\u201cL5 pain\r\nnext", "L4---L5 pain \nnext"),
         ("pain <50% relief & more", "pain <50% relief & more"),  # not markup
+        # A JSON payload's escaped line breaks.
+        ('"text":"HPI: L5 radic.\\nPROCEDURE: Tuohy.\\r\\nInjected"',
+         '"text":"HPI: L5 radic.\n PROCEDURE: Tuohy.\n   Injected"'),
     ],
 )
 def test_export_markup_is_read_as_what_it_stands_for(text, reading):
