@@ -1479,3 +1479,22 @@ def test_a_note_without_a_procedure_today_is_not_an_epidural_injection(run, text
     assert not analysis.procedure.is_epidural_injection
     assert analysis.billing.suggested_codes == []
     assert not analysis.billing.supports_62323
+
+
+def test_a_needle_redirected_caudal_is_not_the_caudal_approach(run):
+    analysis = run(
+        "EXAMINATION: FLUOROSCOPIC-GUIDED LEFT L4 AND L5 TRANSFORAMINAL EPIDURAL STEROID "
+        "INJECTIONS\n\nTECHNIQUE: Under oblique fluoroscopy 22-gauge needles were advanced to the "
+        "left L4 and L5 foramina. Venous uptake at L5; the needle was withdrawn 3 mm and "
+        "redirected slightly caudal and lateral. Dexamethasone 6 mg at each level.\n"
+    )
+    assert analysis.procedure.approach == "transforaminal"
+
+
+def test_fluoroscopy_offered_as_the_alternative_is_not_used(run):
+    analysis = run(
+        "Office procedure - L5-S1 ESI (interlaminar), landmark technique, NO fluoroscopy\n"
+        "Consent: risks incl needle misplacement w/o imaging, benefits, alts (wait for fluoro) "
+        "reviewed\nSeated, flexed. L5-S1 by palpation. 20g Tuohy, LOR. Kenalog 80 mg injected.\n"
+    )
+    assert analysis.procedure.guidance == "none"

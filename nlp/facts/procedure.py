@@ -386,7 +386,8 @@ def _stated_other_procedure(view: NoteView) -> list[Target]:
 def _imaging_direction(view: NoteView, target: Target) -> bool:
     """'caudal tilt', 'cephalocaudal angulation': a C-arm direction, not the caudal approach;
     'showed caudal epidural spread': the direction contrast flowed; 'extrusion with caudal
-    migration', 'caudal endplate', 'caudal to the pedicle': anatomy, not a route."""
+    migration', 'caudal endplate', 'caudal to the pedicle': anatomy, not a route; 'redirected
+    slightly caudal and lateral': where the needle was moved."""
     if target.value != "caudal":
         return False
     after = view.text[target.end : target.end + 30]
@@ -395,8 +396,15 @@ def _imaging_direction(view: NoteView, target: Target) -> bool:
         re.match(r"[\s-]*(?:tilt|angul|angle|direction|view|projection)", after, re.I)
         or re.match(r"[\s-]*(?:migrat|displac|sequest|extru|extend|aspect|end\s?plate|portion|"
                     r"margin|edge|half|pole|to\b)", after, re.I)
-        or re.search(r"\b(?:migrat\w*|extend\w*|extension|displac\w*|angled|tilted)\s+$",
-                     before, re.I)
+        or re.search(
+            r"\b(?:migrat\w*|extend\w*|extension|displac\w*|angled|tilted|(?:re)?directed|"
+            r"slightly|more|further|walked|moved|advanced)\s+$",
+            before,
+            re.I,
+        )
+        or re.match(
+            r"[\s-]*(?:and|or)\s+(?:lateral|medial|cephalad|anterior|posterior)", after, re.I
+        )
         or re.match(r"[\s-]*(?:and\s+cephalad\s+)?(?:epidural\s+)?(?:spread|flow|extension)\b",
                     after, re.I)
         or re.search(r"(?:cranio|cephalo|cephalad[\s-]?(?:and\s+)?)$", before, re.I)
