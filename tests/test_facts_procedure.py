@@ -1498,3 +1498,17 @@ def test_fluoroscopy_offered_as_the_alternative_is_not_used(run):
         "reviewed\nSeated, flexed. L5-S1 by palpation. 20g Tuohy, LOR. Kenalog 80 mg injected.\n"
     )
     assert analysis.procedure.guidance == "none"
+
+
+def test_a_scheduled_epidural_not_performed_beside_trigger_points(run):
+    analysis = run(
+        "PROCEDURE NOTE\n\nScheduled procedures:\n"
+        "1. L5-S1 interlaminar epidural steroid injection, fluoroscopic guidance (62323)\n"
+        "2. Trigger point injections, bilateral lumbar paraspinals (20553)\n\n"
+        "PRE-PROCEDURE: Patient took apixaban this morning. ESI NOT PERFORMED today - will "
+        "reschedule. Trigger point injections are low risk and we proceeded with those.\n\n"
+        "TPI: 5 trigger points identified by palpation. 27g needle; each point injected with "
+        "1 mL of 0.25% bupivacaine (5 mL total).\n"
+    )
+    assert analysis.procedure.procedure_type == "trigger_point"
+    assert not analysis.billing.supports_62323
