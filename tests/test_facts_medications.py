@@ -513,3 +513,15 @@ def test_eye_drops_in_a_medication_list_are_not_injectate(run):
         "Betamethasone 12 mg (2 mL) injected.\n",
     )
     assert {name for name, _ in found} == {"betamethasone"}
+
+
+@pytest.mark.parametrize(
+    ("agent", "name"),
+    [("Niopam 300", "iopamidol"), ("Visipaque 270", "iodixanol"), ("Ultravist 300", "iopromide")],
+)
+def test_contrast_agents_sold_under_other_names(run, agent, name):
+    analysis = run(
+        "L5/S1 ILESI under fluoroscopy. 18G Tuohy R paramedian, LOR at 5 cm. "
+        f"{agent} 2 mls - epidural spread. Depo-Medrone 80 mg 2 mls injected.\n"
+    )
+    assert (analysis.procedure.contrast.status, analysis.procedure.contrast.agent) == ("used", name)
