@@ -1472,6 +1472,11 @@ def test_contrast_named_in_an_allergy_list_is_an_allergen_not_a_field(run):
         "Lumbar Epidural Steroid Injection\n\nEncounter type: Orders Only / Prior Authorization\n"
         "PROCEDURE REQUESTED: Left L5-S1 interlaminar epidural steroid injection with "
         "fluoroscopic guidance\nCPT: 62323 x1\nAUTH STATUS: PENDING\n",
+        # A pre-procedure H&P: the exam names the sacral hiatus, no needle touches it.
+        "CAUDAL EPIDURAL STEROID INJECTION - PRE-PROCEDURE HISTORY & PHYSICAL\n"
+        "HPI: 78M with neurogenic claudication; PT x 12 weeks in 2024.\n"
+        "PHYSICAL EXAM:\nBack: no tenderness over sacrum, skin intact over sacral hiatus.\n"
+        "PLAN:\n- Proceed tomorrow with caudal epidural steroid injection under fluoroscopy.\n",
     ],
 )
 def test_a_note_without_a_procedure_today_is_not_an_epidural_injection(run, text):
