@@ -923,3 +923,18 @@ def test_a_planned_injection_not_done_and_changed_to_todays_is_not_prior(run):
         "80 mg injected.\n"
     ).prior_injection
     assert not prior.is_repeat
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("PAIN_SCORE_PRE=7", [("pre", 7.0)]),
+        ('"scores":{"nrs_pre":9,"nrs_post":5,"odi_pct":52}', [("pre", 9.0), ("post", 5.0)]),
+        ("VAS_PRE=7", [("pre", 7.0)]),
+    ],
+)
+def test_pain_scores_in_the_keys_of_a_structured_export(run, line, expected):
+    scores = run(
+        "PROC_NAME=Lumbar ESI\n" + line + "\nNARRATIVE=Tuohy at L4-5, LOR. Kenalog 80 mg.\n"
+    ).pain_scores
+    assert [(p.timing, p.value) for p in scores] == expected

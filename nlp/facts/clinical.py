@@ -65,6 +65,15 @@ _PAIN_PATTERNS = [
         ),
     ),
     (
+        # Structured exports: "PAIN_SCORE_PRE=7", "VAS_PRE=7", "\"nrs_post\":5".
+        "pain.field_key",
+        compile_gated(
+            r"\b(?:pain|vas|nrs|nprs)(?:_(?:score|nrs|vas|nprs))?_(pre|post)(?:_?(?:proc|op))?"
+            r"\b\"?\s*[:=]\s*\"?(\d{1,2})(?![\d/.])",
+            re.I,
+        ),
+    ),
+    (
         "pain.pre_post",
         compile_gated(
             r"\b(pre|post)(?:-?(?:procedure|procedural|op|injection))?\s*[:=]?\s*(\d{1,2})(?!\s*(?:/|mg|ml|%|\d))",
@@ -353,7 +362,7 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
     covered: set[int] = set()
     for rule, pattern in _PAIN_PATTERNS:
         for match in pattern.finditer(view.text):
-            value_group = 2 if rule == "pain.pre_post" else 1
+            value_group = 2 if rule in ("pain.pre_post", "pain.field_key") else 1
             needs_pain_word = rule in ("pain.value_then_timing", "pain.arrow_value")
             if needs_pain_word and not cue("pain_word").search(view.sentence_text(match.start())):
                 continue  # "3 post" means a score only where pain is being rated
@@ -383,7 +392,7 @@ def pain_scores(view: NoteView, document_type: str | None = None) -> list[PainSc
                 continue
             if view.section_at(match.start()) == "allergies":
                 continue
-            if rule == "pain.pre_post":
+            if rule in ("pain.pre_post", "pain.field_key"):
                 timing = "pre" if match.group(1).lower() == "pre" else "post"
             elif rule == "pain.value_then_timing":
                 timing = "pre" if match.group(2).lower() == "pre" else "post"
