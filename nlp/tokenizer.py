@@ -27,6 +27,7 @@ _EXTRA_INFIXES = [
     r"(?<=[0-9])(?:mg|mcg|ml|mL|cc)(?=[/A-Za-z])",  # 40mg/ml, 2mlof
     r"(?<=[A-Za-z])[:](?=[A-Za-z0-9])",  # Dx:radiculopathy
     r"(?<=[A-Za-z]{3})(?=[0-9])",  # kenalog40, Omnipaque300, DMP80: a name glued to its strength
+    r'(?<=[:,{\[])"|"(?=[:,}\]])',  # "imaging":"fluoroscopy": the quotes of a JSON export
 ]
 
 

@@ -1517,3 +1517,12 @@ def test_a_scheduled_epidural_not_performed_beside_trigger_points(run):
     )
     assert analysis.procedure.procedure_type == "trigger_point"
     assert not analysis.billing.supports_62323
+
+
+def test_guidance_in_a_json_payload(run):
+    analysis = run(
+        '{"procedure":{"name":"LUMBAR EPIDURAL STEROID INJECTION","level":"L4-L5",'
+        '"approach":"interlaminar","imaging":"fluoroscopy"},\n'
+        '"narrative":"Prone. 20G Tuohy L4-5, LOR to saline. Kenalog 80 mg injected."}\n'
+    )
+    assert analysis.procedure.guidance == "fluoroscopy"
