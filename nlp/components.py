@@ -41,6 +41,14 @@ _DATED_HEADER = re.compile(
 # An aside saying the section is an earlier visit's text: "(copied forward)", "(carried
 # forward from 09/09/2025)", "(pasted from 05/2025 note)".
 _COPIED_FORWARD = re.compile(r"\b(?:copied|carried forward|pasted|copy-?forward)\b", re.I)
+# A line naming a person (patient, physician, nurse) before the word: its words are names.
+_PERSON_FIELD = re.compile(
+    r"[ \t]*(?:patient(?:'s)?(?: name)?|pt|name|referring(?: physician| provider)?|physician|"
+    r"provider|attending|surgeon|proceduralist|resident|fellow|nurse|rn|crna|md|dr\.?|"
+    r"performing physician|ordering provider|signed|electronically signed)\b[^:\n]{0,25}[:-]",
+    re.I,
+)
+_TITLE_BEFORE = re.compile(r"\b(?:dr|mr|mrs|ms)\.?\s+$", re.I)
 # A line break and the indent of the next line's text.
 _INDENTED_LINE = re.compile(r"\r?\n[ \t]+(?=\S)")
 # A short form in parentheses ("(ILESI)", "(TF ESI)", "(LOR)"): cheap pre-check before scispacy.
@@ -224,7 +232,14 @@ class LabelOnlyTargetMatcher(TargetMatcher):
         """DRUG spans for long words one slip from a drug name ("dexametasone"); each carries
         the rule of the term it stands for, so it reads as that drug."""
         found = []
+        text = doc_text(doc)
         for index, term in self.typos.misspelt_tokens(doc):
+            start = doc[index].idx
+            line_start = text.rfind("\n", 0, start) + 1
+            if _PERSON_FIELD.match(text, line_start, start) or _TITLE_BEFORE.search(
+                text, max(line_start, start - 6), start
+            ):
+                continue  # "PATIENT: HAVERFORD, CELESTINE", "Dr. Lidocaino": a person's name
             span = Span(doc, index, index + 1, label="DRUG")
             span._.target_rule = self.typo_rules[term]
             found.append(span)

@@ -59,3 +59,14 @@ def test_a_misspelt_steroid_counts_as_the_injected_steroid(run):
     names = {m.name: m for m in result.medications}
     assert names["dexamethasone"].dose.value == 10
     assert "iodinated contrast" not in names and result.procedure.contrast.status is None
+
+
+def test_a_name_one_slip_from_a_drug_is_a_name(run):
+    """'Celestine' is one letter from Celestone; in the patient field or after a title it is
+    a person, not betamethasone."""
+    result = run(
+        "PATIENT: HAVERFORD, CELESTINE      AGE/SEX: 56 F\n"
+        "Seen with her sister, Ms. Celestine Park.\n"
+        "PROCEDURE: L4-5 interlaminar ESI under fluoroscopy, LOR. Dexamethasone 10 mg.\n"
+    )
+    assert {m.name for m in result.medications} == {"dexamethasone"}
