@@ -525,3 +525,12 @@ def test_contrast_agents_sold_under_other_names(run, agent, name):
         f"{agent} 2 mls - epidural spread. Depo-Medrone 80 mg 2 mls injected.\n"
     )
     assert (analysis.procedure.contrast.status, analysis.procedure.contrast.agent) == ("used", name)
+
+
+def test_an_allergen_in_an_inline_checklist_is_not_injectate(run):
+    found = meds(
+        run,
+        "TIME-OUT: Procedure confirmed: Lumbar ESI L3-4 midline. Consent: yes. Allergies: "
+        "morphine. All agree.\nPROCEDURE: 20G Tuohy at L3-4, LOR. Depo-Medrol 80 mg injected.\n",
+    )
+    assert {name for name, _ in found} == {"methylprednisolone acetate"}

@@ -208,6 +208,13 @@ class _Amounts:
             self.conc_mg_per_ml = None
 
 
+# An allergy field written inside a line: "Allergies: morphine, sulfa", "ALLERGY - codeine".
+_ALLERGY_LABEL_BEFORE = re.compile(
+    r"\ballerg(?:y|ies|ic)\s*(?:to\s*)?[:=-]\s*(?:[a-z][\w-]*\s*(?:\([^()\n]{0,30}\))?,\s*){0,4}$",
+    re.I,
+)
+
+
 def _drug_mentions(view: NoteView) -> list[Target]:
     """DRUG targets, longest match per position, in today's sections, asserted."""
     drugs = sorted(view.targets_of("DRUG"), key=lambda t: (t.start, -(t.end - t.start)))
@@ -226,6 +233,8 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             continue  # "Steroid: [ ] Depo-Medrol [X] Dexamethasone": an option not chosen
         if t.role == "contrast" and _CONTRAST_AS_CONDITION.match(view.text, t.end):
             continue  # "per our contrast allergy protocol": the allergy, not a contrast given
+        if _ALLERGY_LABEL_BEFORE.search(view.text, max(0, t.start - 60), t.start):
+            continue  # "Consent: yes. Allergies: morphine.": an allergen named in a checklist
         if t.literal in (
             "ns",
             "dex",
