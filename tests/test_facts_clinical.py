@@ -938,3 +938,16 @@ def test_pain_scores_in_the_keys_of_a_structured_export(run, line, expected):
         "PROC_NAME=Lumbar ESI\n" + line + "\nNARRATIVE=Tuohy at L4-5, LOR. Kenalog 80 mg.\n"
     ).pain_scores
     assert [(p.timing, p.value) for p in scores] == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "weeks"),
+    [
+        ("Home exercise program, acetaminophen and gabapentin for over a year; PT in 2024.", 52.0),
+        ("Right C6 radiculopathy x 10/52, not settling with physio 6/52, Lyrica.", 6.0),
+        ("She attended physical therapy 3 times a week for 8 weeks.", 8.0),
+    ],
+)
+def test_conservative_care_durations_in_words(run, line, weeks):
+    care = run(wrap("INDICATION: " + line)).conservative_care
+    assert care.documented and care.weeks == weeks

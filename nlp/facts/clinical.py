@@ -21,7 +21,7 @@ from nlp.models import (
 from nlp.numbers import WORD_NUMBERS
 from nlp.regex_prefilter import compile_gated, gated
 
-_WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2, "past": 1}
+_WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2, "past": 1, "a": 1, "an": 1}
 # Patterns led by a digit (or code letter) check the character before it with a look-behind
 # placed after that first character, "(\d(?<![\d/.]\d)...": the same matches as a leading
 # "(?<![\d/.])\d", but `re` can then skip straight to candidate characters
