@@ -390,6 +390,10 @@ def test_bullets_after_a_reason_for_visit_field_are_todays_work(run):
          "\nProcedure: Left L4-L5 interlaminar ESI. Tuohy needle at L4-5, LOR.", "left"),
         ("Procedure: Right L3 and L4 medial branch radiofrequency ablation under fluoroscopy.\n"
          "Written consent obtained. Left side to be done in 2 weeks.", "right"),
+        # The other procedure's side in the same title is not the epidural's.
+        ("EXAM: CT-GUIDED L4-5 INTERLAMINAR EPIDURAL STEROID INJECTION AND BILATERAL "
+         "SACROILIAC JOINT INJECTIONS\nL4-5: 20G Tuohy via a left paramedian interlaminar "
+         "approach, LOR. Dexamethasone 10 mg.", "left"),
     ],
 )
 def test_side_stated_after_the_procedure_but_not_from_imaging_or_contrast(run, text, side):

@@ -851,6 +851,21 @@ _SIDE_FOR_LATER = re.compile(
 )
 
 
+# A side given up: "Left side not performed", "left aborted".
+_SIDE_NOT_DONE_AFTER = re.compile(
+    r"[\s-]*(?:side|sided)?\s*(?:was\s+)?(?:not\s+(?:performed|done|injected|completed|"
+    r"attempted)|aborted|abandoned|deferred|cancel+ed)\b",
+    re.I,
+)
+# The target of another procedure of the session after a side word: its side, not the ESI's.
+_OTHER_TARGET = re.compile(
+    r"\b(?:si|sij|sacroiliac|facets?|medial|trigger|traps?|trapezius|gluteus|gluteal|piriformis|"
+    r"occipital|stellate|sympathetic|hip|bursa|rhomboids?|paraspinals?|quadratus|levator|"
+    r"intercostal|joint)\b",
+    re.I,
+)
+
+
 def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, list[Evidence]]:
     found: list[tuple[str, int, int]] = []
     for match in _PREDOMINANT_SIDE.finditer(view.text) if ">" in view.text else ():
@@ -876,6 +891,8 @@ def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, lis
             continue  # "[ ] Bilateral", "( ) Left": an option not chosen
         if _SIDE_FOR_LATER.search(view.clause_text(start)):
             continue  # "Recommend bilateral L4-5 TFESI", "Left side to be done in 2 weeks"
+        if _SIDE_NOT_DONE_AFTER.match(view.text, match.end()):
+            continue  # "Left side not performed - see below"
         if _VIEW_DIRECTION_BEFORE.search(view.text, max(0, start - 50), start):
             continue  # "C-arm rotated ~50 degrees to the RIGHT": where the image looks from
         if _TICKED_SIDE_FIELD.search(view.text, view.line_at(start)[0], start):
@@ -910,6 +927,12 @@ def laterality(view: NoteView, kind: str | None = None) -> tuple[str | None, lis
         anchor = cue("laterality_anchor").match(after)
         if word != "midline" and (anchor is None or not anchor.group(0).strip(" ,&()-")):
             continue
+        if (
+            kind == "epidural_steroid_injection"
+            and anchor is not None
+            and _OTHER_TARGET.search(anchor.group(0))
+        ):
+            continue  # "BILATERAL SACROILIAC JOINT INJECTIONS", "bilateral lumbar paraspinals"
         value = {
             "lt": "left",
             "rt": "right",
