@@ -1530,3 +1530,12 @@ def test_guidance_in_a_json_payload(run):
         '"narrative":"Prone. 20G Tuohy L4-5, LOR to saline. Kenalog 80 mg injected."}\n'
     )
     assert analysis.procedure.guidance == "fluoroscopy"
+
+
+def test_a_caudal_needle_advanced_to_s3_has_no_level(run):
+    analysis = run(
+        "Caudal epidural steroid injection under fluoroscopy.\nTechnique: 20G Tuohy through the "
+        "sacrococcygeal ligament, advanced to S3 under lateral view. Epidurogram: spread to L5. "
+        "Kenalog 80 mg + 8 mL NS injected.\n"
+    )
+    assert (analysis.procedure.approach, analysis.procedure.levels) == ("caudal", [])

@@ -715,6 +715,9 @@ def _says_what_was_done(view: NoteView, mention: LevelMention) -> bool:
     return bool(cue("procedure_cue").search(view.sentence_text(mention.start)))
 
 
+_SACRAL_CANAL = frozenset({"S2", "S3", "S4", "S5"})
+
+
 def levels(
     view: NoteView, approach_value: str | None, kind: str | None = None
 ) -> tuple[list[str], list[Evidence]]:
@@ -722,6 +725,10 @@ def levels(
     by one vertebra ("L5", "L3 and L4 medial branches"), so single levels win there; other
     approaches enter an interspace ("L4-L5")."""
     chosen = [m for m in view.levels if _level_is_procedural(view, m)]
+    if approach_value == "caudal":
+        # "Tuohy through the sacrococcygeal ligament, advanced to S3": inside the sacral
+        # canal, where the needle sits, not a level injected.
+        chosen = [m for m in chosen if not set(m.levels) <= _SACRAL_CANAL]
     corrected = [m for m in chosen if _CORRECTED_TO.search(view.text, max(0, m.start - 40),
                                                            m.start)]
     if corrected:
