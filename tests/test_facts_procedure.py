@@ -1539,3 +1539,25 @@ def test_a_caudal_needle_advanced_to_s3_has_no_level(run):
         "Kenalog 80 mg + 8 mL NS injected.\n"
     )
     assert (analysis.procedure.approach, analysis.procedure.levels) == ("caudal", [])
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "A/P: R L5 radiculopathy, L4-5 lateral recess stenosis. L4-5 ILESI done today R paramedian "
+        "under fluoro (contrast confirmed epidural spread) w/ triamcinolone 80 mg; will add "
+        "gabapentin; if no relief, R L5 TFESI next. f/u 4 wks.",
+        "A/P: L S1 radiculopathy. Repeat L5-S1 ILESI done today. Verbal consent. Time-out. "
+        "Fluoro-guided, R paramedian, 20G Tuohy, LOR saline. Omnipaque 240 3 mL, epidural spread. "
+        "Depo-Medrol 80 mg + NS 2 mL. Tolerated. RTC 3 wks; if <50% consider TFESI.",
+    ],
+)
+def test_todays_procedure_written_inside_the_assessment_and_plan(run, plan):
+    analysis = run(
+        "S: R leg pain x 3 mo. Pain 8/10.\nO: SLR + R.\n" + plan + "\n"
+    )
+    procedure = analysis.procedure
+    assert (procedure.approach, procedure.laterality, procedure.guidance) == (
+        "interlaminar", "right", "fluoroscopy"
+    )
+    assert analysis.billing.suggested_codes == ["62323"]

@@ -52,6 +52,10 @@ _CONTRAST_SPREAD = re.compile(
     r"filling defects?|fill(?:ed|ing) (?:of|along|around|up to|to)|opacif\w*)\b",
     re.I,
 )
+# What contrast showed at a level: "left L5 and S1 root outlines", "S1 filling defect".
+_SPREAD_AFTER_LEVEL = re.compile(
+    r"[^.;\n]{0,25}?\b(?:outlin\w*|filling defects?|root sleeves?|opacif\w*)\b", re.I
+)
 # "no imaging available/on file": about diagnostic studies, not how the needle was guided.
 _IMAGING_ON_FILE = re.compile(
     r"[\s:-]*(?:is\s+|was\s+|were\s+)?(?:available|on file|for review|to review|studies|"
@@ -645,8 +649,14 @@ def _level_is_procedural(view: NoteView, mention: LevelMention) -> bool:
         return False  # "rescheduled ..., at which time an L4-L5 approach will be considered"
     if _PLANNING_IMAGE.search(sentence):
         return False  # "a planning scan of L3 through L5" images levels, it does not inject them
-    if _CONTRAST_SPREAD.search(clause) or _CONTRAST_SPREAD.search(sentence) and not needle_clause:
-        return False  # "contrast spread from T11 to L2" describes flow, not the injected level
+    clause_start = view.clause_at(mention.start)[0] if own_clause else view.sentence_at(
+        mention.start
+    )[0]
+    sentence_start = view.sentence_at(mention.start)[0]
+    if _CONTRAST_SPREAD.search(view.text, clause_start, mention.start) or (
+        _CONTRAST_SPREAD.search(view.text, sentence_start, mention.start) and not needle_clause
+    ) or _SPREAD_AFTER_LEVEL.match(view.text, mention.end):
+        return False  # "contrast spread from T11 to L2", "left L5 and S1 root outlines"
     after = view.text[mention.end : mention.end + 60]
     if cue("pathology_after_level").search(after):
         return False
@@ -672,7 +682,7 @@ _CATHETER_TIP_BEFORE = re.compile(r"\btip\b[^.;]{0,50}$", re.I)
 _REJECTED_AFTER = re.compile(
     r"\s*(?:(?:inter)?space|level|interlaminar space|window)?\s*"
     r"(?:(?:was|is)\s+(?:felt\s+to\s+be\s+)?)?"
-    r"(?:(?:too\s+)?narrow(?:ed)?\b|not\s+accessible|inaccessible|unsuitable|not\s+suitable|"
+    r"(?:(?:too\s+)?(?:narrow(?:ed)?|tight)\b|not\s+accessible|inaccessible|unsuitable|not\s+suitable|"
     r"avoided|bypassed|"
     r"not\s+(?:used|entered|accessed|attempted))",
     re.I,
@@ -1283,7 +1293,7 @@ def extract_procedure(view: NoteView, medications: list[Medication]) -> Procedur
         not_performed or any(e.rule == "proc_type.stopped" for e in evidence["procedure_type"])
     ):
         stop = evidence["procedure_type"][0].text.lower()
-        if not_performed or "cancel" in stop or "needle" in stop:
+        if not_performed or re.search(r"cancel|needle|not\s+(?:performed|done)", stop):
             # Cancelled before any needle, or no procedure today: nothing done at a site.
             region_value = approach_value = side = guide = None
             level_names = []

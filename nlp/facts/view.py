@@ -128,6 +128,40 @@ _EARLIER_NOTE = re.compile(
 )
 # A line of an allergy list that names contrast as the allergen: "Contrast: hives".
 _ALLERGEN_LINE = re.compile(r"[ \t]*(?:iodinated\s+|iv\s+)?contrast\b[^\n:]{0,20}:", re.I)
+# A procedure reported as done today inside an assessment or plan: "L4-5 ILESI done today",
+# "Proceeded w/ L5-S1 ILESI today", "caudal ESI was performed today".
+_DONE_TODAY = re.compile(
+    r"\b(?:done|performed|completed|proceeded\s+(?:with|w/))\b[^.;\n]{0,40}?\btoday\b"
+    r"|\btoday\b[^.;\n]{0,12}?\b(?:done|performed|completed)\b"
+    r"|\bproceeded\s+(?:with|w/)",
+    re.I,
+)
+_FUTURE_BEFORE_DONE = re.compile(r"\b(?:will|to be|plan(?:ned)?\s+to|if|would|may)\b", re.I)
+# A statement that goes back to plans: "RTC 3 wks", "f/u 4 wks", "if <50% consider repeat".
+_PLAN_RESUMES = re.compile(
+    r"\b(?:rtc|f/u|follow[- ]?up|return|will|if|consider|plan|schedule\w*|continue|cont)\b", re.I
+)
+
+
+def _clause_start(text: str, floor: int, position: int) -> int:
+    """Where the statement holding `position` starts: after the last ". ", ";" or line break."""
+    return max(
+        text.rfind(". ", floor, position) + 2 if text.rfind(". ", floor, position) >= 0 else floor,
+        text.rfind(";", floor, position) + 1,
+        text.rfind("\n", floor, position) + 1,
+        floor,
+    )
+
+
+def _statement_end(text: str, position: int, ceiling: int) -> int:
+    """Where the statement holding `position` ends: at its ". ", ";" or line break."""
+    ends = [
+        i
+        for i in (text.find(". ", position, ceiling), text.find(";", position, ceiling),
+                  text.find("\n", position, ceiling))
+        if i >= 0
+    ]
+    return min(ends) + 1 if ends else ceiling
 # A header line with nothing after its label: ends in a colon, a bracket or a date.
 _HEADER_ALONE = re.compile(r"(?:[:)]|\d)[ \t]*$|^[^:]*$", re.M)
 # How far into a header line its label may run ("ESI history (all R L5-S1, fluoro):").
@@ -222,7 +256,9 @@ class NoteView:
             end = self.doc[end_tok - 1].idx + len(self.doc[end_tok - 1].text)
             spans.append((start, end, section.category))
         spans.sort()
-        self._section_spans = self._report_findings(self._bound_inline_sections(spans))
+        self._section_spans = self._todays_work_in_assessment(
+            self._report_findings(self._bound_inline_sections(spans))
+        )
         self._section_starts = [s[0] for s in self._section_spans]
 
     def _bound_inline_sections(
@@ -268,6 +304,49 @@ class NoteView:
                     continue
             bounded.append((start, end, category))
         return bounded
+
+    def _todays_work_in_assessment(
+        self, spans: list[tuple[int, int, str | None]]
+    ) -> list[tuple[int, int, str | None]]:
+        """The part of an assessment or plan that reports today's procedure ("A/P: R L5
+        radiculopathy. L4-5 ILESI done today R paramedian under fluoro w/ triamcinolone 80 mg;
+        will add gabapentin", "A/P: L S1 radiculopathy. Time-out. 20G Tuohy, LOR saline.
+        Depo-Medrol 80 mg injected. RTC 3 wks") is today's, not background: it becomes its
+        own span without a category, from the first sentence of the work to the last before
+        the plan resumes. The plans around it stay plans."""
+        text = self._text
+        technique = cues()["technique_work"]
+        result: list[tuple[int, int, str | None]] = []
+        for start, end, category in spans:
+            if category not in ("diagnosis", "plan"):
+                result.append((start, end, category))
+                continue
+            marks = [m for m in _DONE_TODAY.finditer(text, start, end)] + [
+                m for m in technique.finditer(text, start, end)
+                if not _EARLIER_WORK.search(text, max(start, m.start() - 40), m.start())
+                and m.group(0).lower().replace("-", "") != "carm"  # "Biomed notified re C-arm"
+            ]
+            marks = [
+                m for m in marks
+                if not _FUTURE_BEFORE_DONE.search(text, _clause_start(text, start, m.start()),
+                                                   m.start())
+            ]
+            if not marks:
+                result.append((start, end, category))
+                continue
+            work_start = _clause_start(text, start, min(m.start() for m in marks))
+            work_end = _statement_end(text, max(m.end() for m in marks), end)
+            while work_end < end and text[work_end] != "\n":
+                following = _statement_end(text, work_end + 1, end)
+                if _PLAN_RESUMES.search(text, work_end, following):
+                    break
+                work_end = following
+            if work_start > start:
+                result.append((start, work_start, category))
+            result.append((work_start, work_end, None))
+            if work_end < end:
+                result.append((work_end, end, category))
+        return result
 
     def _report_findings(
         self, spans: list[tuple[int, int, str | None]]
