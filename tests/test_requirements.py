@@ -203,6 +203,7 @@ def test_frequency_not_applicable_without_history(run):
         ("Two injections in the past 12 months; today is the third.", 3, "met"),
         ("She has had two epidural injections in the past 12 months.", 3, "met"),
         ("No ESI in the prior 12 months.", 1, "met"),
+        ("PLAN: f/u 6 weeks. Third session this year; no more than 4 in 12 months.", 3, "met"),
         ("Epidural injections in last 12 months: 4 (today = 5th)", 5, "not_met"),
         # A payer limit in a checklist or a plan is not a count of this patient's sessions.
         ("Criteria: [ ] <= 4 injections in 12 months", None, "not_applicable"),

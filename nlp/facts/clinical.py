@@ -1264,8 +1264,9 @@ def stated_sessions(view: NoteView) -> tuple[int, Evidence] | None:
 
 def _counts_today(view: NoteView, start: int, end: int) -> bool:
     """Whether a count at [start, end) speaks of today's session, not a plan, a condition
-    or a payer limit ("a fifth injection in 12 months would need review", "[ ] <= 4")."""
-    if view.section_at(start) == "plan" or _COMPARED.search(view.text, max(0, start - 4), start):
+    or a payer limit ("a fifth injection in 12 months would need review", "[ ] <= 4"). A plan
+    section may state it ("Plan: f/u 6 weeks. Third session this year")."""
+    if _COMPARED.search(view.text, max(0, start - 4), start):
         return False
     clause_start, clause_end = view.clause_at(start)
     return (
