@@ -28,6 +28,7 @@ _EXTRA_INFIXES = [
     r"(?<=[A-Za-z])[:](?=[A-Za-z0-9])",  # Dx:radiculopathy
     r"(?<=[A-Za-z]{3})(?=[0-9])",  # kenalog40, Omnipaque300, DMP80: a name glued to its strength
     r'(?<=[:,{\[])"|"(?=[:,}\]])',  # "imaging":"fluoroscopy": the quotes of a JSON export
+    r"(?<=[a-z]{3})(?=[A-Z]{2})|(?<=[A-Z]{3})(?=[a-z]{3})",  # fluoroAP, LORsaline: typed as one
 ]
 
 

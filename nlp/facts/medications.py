@@ -48,7 +48,8 @@ _GLUE = re.compile(
 
 
 _TECHNIQUE_SALINE = re.compile(
-    r"(?:resistance|\blor\b|hanging drop)\s*(?:technique\s*)?(?:(?:to|with|using)\s+)?"
+    r"(?:resistance|\blor(?:\b|(?=saline|ns\b))|hanging drop)\s*(?:technique\s*)?"
+    r"(?:(?:to|with|using)\s+)?"
     r"(?:[\w-]+(?:\s+|\s*/\s*)){0,3}(?:saline|ns)\b"
     r"|(?:saline|ns)\s+(?:flush|syringe|lor\b|loss of resistance)",
     re.I,
