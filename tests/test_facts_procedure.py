@@ -1566,7 +1566,7 @@ def test_todays_procedure_written_inside_the_assessment_and_plan(run, plan):
 def test_words_run_together_on_a_phone(run):
     analysis = run(
         "L3-4 ILESI\nprone, chlorhex prep, fluoroAP/lat, R paramedian L3-4, 20G Touhy LORsaline\n"
-        "kenalog 80mg + NS 2cc\ntol well\n"
+        "kenalog 80mg\ntol well\n"
     )
     assert analysis.procedure.guidance == "fluoroscopy"
-    assert {m.name for m in analysis.medications} == {"triamcinolone acetonide", "sodium chloride"}
+    assert {m.name for m in analysis.medications} == {"triamcinolone acetonide"}
