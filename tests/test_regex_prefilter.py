@@ -120,5 +120,6 @@ def test_anchored_scan_finds_what_the_pattern_finds() -> None:
 
 
 def test_whole_note_word_cues_are_anchored() -> None:
-    for name in ("post_documented", "complication_present", "contrast_mention", "sedation"):
+    for name in ("post_documented", "complication_present", "contrast_mention", "sedation",
+                 "technique_work"):
         assert isinstance(cues()[name], AnchoredPattern), name

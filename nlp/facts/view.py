@@ -315,14 +315,13 @@ class NoteView:
         own span without a category, from the first sentence of the work to the last before
         the plan resumes. The plans around it stay plans."""
         text = self._text
-        technique = cues()["technique_work"]
         result: list[tuple[int, int, str | None]] = []
         for start, end, category in spans:
             if category not in ("diagnosis", "plan"):
                 result.append((start, end, category))
                 continue
             marks = [m for m in _DONE_TODAY.finditer(text, start, end)] + [
-                m for m in technique.finditer(text, start, end)
+                m for m in technique_matches(text, start, end)
                 if not _EARLIER_WORK.search(text, max(start, m.start() - 40), m.start())
                 and m.group(0).lower().replace("-", "") != "carm"  # "Biomed notified re C-arm"
             ]
@@ -404,7 +403,6 @@ class NoteView:
         work must not be read as background. A one-line field ends at its first blank line;
         a headed block at the paragraph (or new line) where the work begins."""
         text = self._text
-        technique = cues()["technique_work"]
         paragraph_start: int | None = None
         previous = text[:line_end].rstrip()
         position = line_end
@@ -428,7 +426,7 @@ class NoteView:
                 paragraph_start = line_start
             if (
                 starts_statement
-                and technique.search(line)
+                and technique_matches(line)
                 and not _EARLIER_WORK.search(line)
             ):
                 gap = _BLANK_LINE.search(text, line_end, line_start)
@@ -725,8 +723,9 @@ class NoteView:
         and draped", "Tuohy", "loss of resistance"), found once per note: scores written
         before the work are pre-procedure, after it post-procedure."""
         if self._work_span is None:
-            technique = cues()["technique_work"]
-            starts = [m.start() for m in technique.finditer(self._text) if self.is_today(m.start())]
+            starts = [
+                m.start() for m in technique_matches(self._text) if self.is_today(m.start())
+            ]
             self._work_span = (starts[0], starts[-1]) if starts else (-1, -1)
         return None if self._work_span[0] < 0 else self._work_span
 
@@ -764,6 +763,17 @@ class NoteView:
         return self.evidence(
             target.start, target.end, f"{rule_prefix}:{target.literal}", target.flags()
         )
+
+
+def technique_matches(text: str, start: int = 0, end: int | None = None) -> list[re.Match]:
+    """Mentions of hands-on procedure work ("prepped and draped", "Tuohy", "loss of
+    resistance", "22g spinal needle") in text[start:end], in order. The cue is two patterns:
+    the words, anchored on their leading literals, and the few that start with a number or a
+    line start, which no literal can anchor."""
+    end = len(text) if end is None else end
+    found = list(cues()["technique_work"].finditer(text, start, end))
+    found += cues()["technique_work_numbers"].finditer(text, start, end)
+    return sorted(found, key=lambda m: m.start())
 
 
 def nth_line_end(text: str, n: int) -> int:
