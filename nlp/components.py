@@ -158,45 +158,31 @@ def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
         rule_map[rule_id] = rule
         header_patterns.append((re.compile(rule.pattern), nlp.vocab.strings.add(rule_id)))
     sectionizer.header_patterns = tuple(header_patterns)
-    sectionizer.indented_headers = _indented_headers(nlp, rules, rule_map)
-    sectionizer.dated_headers = _dated_headers(nlp, rules, rule_map)
+    sectionizer.indented_headers = _header_words(nlp, rules, rule_map, "\n")
+    sectionizer.dated_headers = _header_words(nlp, rules, rule_map, ":")
     earlier = SectionRule(category="history", literal="header of a section copied forward")
     rule_map["history_copied_forward"] = earlier
     sectionizer.earlier_note_id = nlp.vocab.strings.add("history_copied_forward")
     return sectionizer
 
 
-def _dated_headers(
-    nlp: Language, rules: list[SectionRule], rule_map: dict[str, SectionRule]
+def _header_words(
+    nlp: Language, rules: list[SectionRule], rule_map: dict[str, SectionRule], ending: str
 ) -> dict[str, int]:
-    """The headers the rules allow before a colon ("header:"), each with a match id, for
-    `SectionSpansSectionizer` to find with a date or an aside before the colon."""
+    """The header words of every phrase rule written "<header><ending>" ("plan:" for ":",
+    "plan\\n" for "\\n"), each with a match id, for `SectionSpansSectionizer` to find where
+    the phrase rules cannot: with a date or an aside before the colon, or above an indented
+    line."""
     match_ids: dict[str, int] = {}
     for rule in rules:
         literal = rule.literal if isinstance(rule.literal, str) else ""
-        if not literal.endswith(":") or isinstance(rule.pattern, str):
+        if isinstance(rule.pattern, str) or not literal.endswith(ending):
             continue
-        header = " ".join(literal[:-1].lower().split())
+        if literal.endswith(ending * 2):
+            continue  # "plan\\n\\n": the blank-line form of the same header
+        header = " ".join(literal[: -len(ending)].lower().split())
         if header and header not in match_ids:
-            rule_id = f"{rule.category}_dated_header_{len(match_ids)}"
-            rule_map[rule_id] = rule
-            match_ids[header] = nlp.vocab.strings.add(rule_id)
-    return match_ids
-
-
-def _indented_headers(
-    nlp: Language, rules: list[SectionRule], rule_map: dict[str, SectionRule]
-) -> dict[str, int]:
-    """The headers the rules allow alone on their line ("header\\n"), each with a match id,
-    for `SectionSpansSectionizer` to find above an indented line."""
-    match_ids: dict[str, int] = {}
-    for rule in rules:
-        literal = rule.literal if isinstance(rule.literal, str) else ""
-        if not literal.endswith("\n") or literal.endswith("\n\n") or isinstance(rule.pattern, str):
-            continue
-        header = " ".join(literal.lower().split())
-        if header and header not in match_ids:
-            rule_id = f"{rule.category}_indented_header_{len(match_ids)}"
+            rule_id = f"{rule.category}_header_words_{ending!r}_{len(match_ids)}"
             rule_map[rule_id] = rule
             match_ids[header] = nlp.vocab.strings.add(rule_id)
     return match_ids
