@@ -198,6 +198,9 @@ def test_prior_injection_response(run):
         ("INDICATION: A left L5 transforaminal approach was performed instead.", False),
         ("PLAN: Right L4-5 interlaminar ESI scheduled for 08/13/2025.", False),
         ("HISTORY: A caudal ESI was chosen in 2023 and gave 50% relief.", True),
+        # A bare "epidural" named with its side and level is an injection received.
+        ("He had a left L5-S1 epidural with me last winter, which helped for a few months.",
+         True),
     ],
 )
 def test_repeat_injection_is_a_past_injection_not_a_plan_or_a_second_needle(run, body, repeat):

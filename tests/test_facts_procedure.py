@@ -1570,3 +1570,23 @@ def test_words_run_together_on_a_phone(run):
     )
     assert analysis.procedure.guidance == "fluoroscopy"
     assert {m.name for m in analysis.medications} == {"triamcinolone acetonide"}
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Next time I'd probably do a single caudal injection instead of two needles.",
+        "If this doesn't help, maybe a caudal under fluoro next time.",
+        "If the leg flares he can come back for another epidural, probably a caudal.",
+    ],
+)
+def test_a_next_time_remark_in_headerless_prose_is_not_todays_approach(run, closing):
+    text = (
+        "Lumbar epidural, L3-4.\n\nHe has stenosis with claudication. Seated, prepped, the "
+        "skin infiltrated with lidocaine. A Tuohy needle was placed in the midline at L3-4 by "
+        "palpation without fluoroscopy, loss of resistance at 5 cm. Depo-Medrol 80 mg with "
+        "4 mL saline was injected. He tolerated it fine. " + closing
+    )
+    procedure = run(text).procedure
+    assert (procedure.approach, procedure.region, procedure.guidance) == (
+        "interlaminar", "lumbar", "none")

@@ -1004,8 +1004,8 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
 # "had a cervical epidural at C6-C7", "two lumbar epidurals": the word as a noun, an injection.
 _EPIDURAL_AS_INJECTION = re.compile(
     r"\b(?:an?|her|his|prior|previous|last|first|second|one|two|three)\s+"
-    r"(?:(?:cervical|thoracic|lumbar|caudal|interlaminar|[lct]\d{1,2}-\d{1,2}|[lct]\d{1,2}-"
-    r"[lcts]\d)\s+)?epidurals?\b"
+    r"(?:(?:cervical|thoracic|lumbar|caudal|interlaminar|left|right|bilateral|"
+    r"[lct]\d{1,2}-\d{1,2}|[lct]\d{1,2}-[lcts]\d)\s+){0,3}epidurals?\b"
     r"(?!\s+(?:fibrosis|space|steroid|spread|fat|abscess|hematoma|lipomatosis|catheter|needle|"
     r"scar|veins?|flow|pattern|contrast|blood|patch|anesthesia|analgesia|labor))",
     re.I,
