@@ -1590,3 +1590,14 @@ def test_a_next_time_remark_in_headerless_prose_is_not_todays_approach(run, clos
     procedure = run(text).procedure
     assert (procedure.approach, procedure.region, procedure.guidance) == (
         "interlaminar", "lumbar", "none")
+
+
+def test_zygapophyseal_joints_under_a_generic_title_are_a_facet_procedure(run):
+    text = (
+        "Procedure: Spine injection\nLevel: L4-5, L5-S1   Side: Bilateral\n"
+        "Guidance: Fluoroscopy\nTechnique: Needle advanced into the inferior recess of the "
+        "bilateral L4-5 and L5-S1 zygapophyseal (facet) joints. Intra-articular position "
+        "confirmed with contrast. Per joint 0.5 mL bupivacaine + triamcinolone 10 mg.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.procedure_type, procedure.is_epidural_injection) == ("facet", False)
