@@ -954,3 +954,17 @@ def test_pain_scores_in_the_keys_of_a_structured_export(run, line, expected):
 def test_conservative_care_durations_in_words(run, line, weeks):
     care = run(wrap("INDICATION: " + line)).conservative_care
     assert care.documented and care.weeks == weeks
+
+
+@pytest.mark.parametrize("header", ["Interval hx:", "Hx:"])
+def test_a_history_header_ends_an_ordered_procedure_line(run, header):
+    text = (
+        "Ordered procedure: LEFT L4-5 INTERLAMINAR EPIDURAL STEROID INJECTION\n\n"
+        f"{header} L L5 radiculopathy from an L4-5 protrusion (MRI 02/11/25). Failed 8 wks PT "
+        "+ naproxen. Pain 8/10.\n\nProcedure: AP fluoro, LOR to saline at L4-5, left "
+        "paramedian. Methylprednisolone 80 mg injected.\n"
+    )
+    result = run(text)
+    assert "radiculopathy" in {d.category for d in result.diagnoses}
+    assert result.conservative_care.weeks == 8
+    assert result.imaging_correlation.documented
