@@ -534,3 +534,26 @@ def test_an_allergen_in_an_inline_checklist_is_not_injectate(run):
         "morphine. All agree.\nPROCEDURE: 20G Tuohy at L3-4, LOR. Depo-Medrol 80 mg injected.\n",
     )
     assert {name for name, _ in found} == {"methylprednisolone acetate"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Omni -> epidural spread, no vasc/IT.", "Standard prep. Omni confirmed epidural spread."],
+)
+def test_a_short_contrast_name_shown_spreading_is_a_contrast_given(run, line):
+    result = run(
+        "Proc: L5-S1 ILESI under fluoro. LOR to saline. " + line
+        + " Depo-Medrol 80 mg injected."
+    )
+    assert "iohexol" in {m.name for m in result.medications}
+
+
+def test_a_monitoring_line_ends_the_consent_section_before_the_technique(run):
+    result = run(
+        "Procedure: L L3-L4 interlaminar ESI with fluoroscopy\n"
+        "Consent - R/B/A reviewed (bleeding, infection); written consent signed.\n"
+        "Monitoring: BP, HR, SpO2 continuous.\n"
+        "Prone, sterile prep. 20G Tuohy to the epidural space by LOR to saline. Iohexol "
+        "240 mgI/mL 2 mL: epidurogram, no IV/IT. Injected betamethasone 12 mg / 2 mL.\n"
+    )
+    assert result.procedure.contrast.status == "used"

@@ -247,7 +247,9 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             "ropi",
             "medrol",
             "omni",
-        ) and not _near_amount(view, t):
+        ) and not _near_amount(view, t) and not (
+            t.role == "contrast" and _CONTRAST_SEEN_AFTER.match(view.text, t.end)
+        ):
             continue
         if t.role == "diluent" and _TECHNIQUE_SALINE.search(
             view.text[max(0, t.start - 40) : t.end + 12]
@@ -263,6 +265,15 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             continue
         today.append(t)
     return today
+
+
+# "Omni -> epidural spread", "Omni confirmed epidural flow": a short contrast name shown used.
+_CONTRAST_SEEN_AFTER = re.compile(
+    r"[ \t]*(?:->|\u2192|showed|shows|confirmed|demonstrated|with|=|:)?[ \t]*"
+    r"(?:good[ \t]+|nice[ \t]+|appropriate[ \t]+)?(?:epidural[ \t]+)?"
+    r"(?:spread|flow|epidurogram|outline|pattern)",
+    re.I,
+)
 
 
 def _near_amount(view: NoteView, target: Target) -> bool:
