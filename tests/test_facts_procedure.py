@@ -1601,3 +1601,20 @@ def test_zygapophyseal_joints_under_a_generic_title_are_a_facet_procedure(run):
     )
     procedure = run(text).procedure
     assert (procedure.procedure_type, procedure.is_epidural_injection) == ("facet", False)
+
+
+@pytest.mark.parametrize(
+    "background",
+    [
+        "ALLERGY: iodinated contrast (anaphylaxis 2019) -> NO contrast today.",
+        "INDICATION: Radiculopathy. She had hives after CT contrast in 2019; therefore contrast "
+        "was not used today.",
+    ],
+)
+def test_a_background_section_that_says_no_contrast_today_gives_the_reason(run, background):
+    text = (
+        "PROCEDURE: Left L4-5 interlaminar ESI under fluoroscopy.\n" + background + "\n"
+        "DESCRIPTION: AP/lateral fluoroscopy, LOR to saline. Dexamethasone 10 mg injected.\n"
+    )
+    contrast = run(text).procedure.contrast
+    assert (contrast.status, contrast.reason) == ("contraindicated", "allergy")

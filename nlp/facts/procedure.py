@@ -1124,6 +1124,9 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
         start = match.start()
         section = view.section_at(start)
         if section in ("allergies", "history", "imaging", "plan", "indication", "home_medications"):
+            if section != "plan" and _not_used_today(view, match):
+                # "reaction to iodinated contrast; therefore contrast was not used today"
+                not_used.append(view.sentence_at(start))
             continue
         if view.in_unchecked_option(start):
             continue  # "[ ] Contrast": an option not chosen says nothing
@@ -1161,6 +1164,19 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
             return Contrast(status="contraindicated", reason=reason), evidence
         return Contrast(status="not_used"), evidence
     return Contrast(), []
+
+
+def _not_used_today(view: NoteView, match: re.Match) -> bool:
+    """A background section's sentence that says contrast was not used today ("ALLERGY:
+    iodinated contrast -> NO contrast today")."""
+    s, e = view.sentence_at(match.start())
+    return bool(_TODAY.search(view.text, s, e)) and any(
+        n.start() <= match.start() < n.end()
+        for n in cue("contrast_negation_phrase").finditer(view.text, s, e)
+    )
+
+
+_TODAY = re.compile(r"\b(?:today|this (?:procedure|injection|session))\b", re.I)
 
 
 def _field_label(view: NoteView, match: re.Match) -> bool:
