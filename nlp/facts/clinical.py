@@ -1218,7 +1218,8 @@ _TODAY_ORDINAL = re.compile(
 )
 # A count spoken of in a plan, a condition or a limit is not the count today.
 _COUNT_FOR_LATER = re.compile(
-    r"\b(?:would|will|if|could|plan\w*|consider\w*|next|allow\w*|limit\w*|max\w*|up to|"
+    r"\b(?:would|will(?![ \t]+be[ \t]+(?:her|his|their|the|your)\b)|if|could|plan\w*|"
+    r"consider\w*|next|allow\w*|limit\w*|max\w*|up to|"
     r"no more than|at most|exceed\w*)\b",
     re.I,
 )
