@@ -190,6 +190,7 @@ def test_prior_injection_response(run):
         ("HPI: She returns for her scheduled repeat injection.", True),
         ("HPI: Repeat L4-5 interlaminar ESI today.", True),
         ("Prior injections:: None - first injection", False),
+        ("Prior ESI: none in past 12 mo", False),
         ("A right L4 TFESI at another practice in 2024 gave 60% relief for 3 months.", True),
         # Past-sounding words that describe today's approach or today's plan.
         ("HISTORY: Because of the prior laminectomy a caudal approach was chosen.", False),

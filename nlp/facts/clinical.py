@@ -1233,6 +1233,15 @@ _SESSIONS_FIELD = compile_gated(
 )
 
 
+# "Prior ESI: none in past 12 mo", "Previous injections - 0 in the last 12 months": a field
+# answering that today's is the first session of the window.
+_NONE_IN_WINDOW_FIELD = compile_gated(
+    r"\b(?:prior|previous|past|earlier)[ \t]+" + _SESSION_NOUN + r"[ \t]*(?::{1,2}|-|=)[ \t]*"
+    r"(?:none|no|0|zero)[ \t]+" + _YEAR_WINDOW,
+    re.I,
+)
+
+
 def stated_sessions(view: NoteView) -> tuple[int, Evidence] | None:
     """The number of ESI sessions in the last 12 months, today's included, when the note
     states it: an ordinal for today's ("3rd ESI in 12 months", "... in the past 12 months;
@@ -1255,6 +1264,9 @@ def stated_sessions(view: NoteView) -> tuple[int, Evidence] | None:
         raw = match.group(1).lower()
         earlier = 0 if raw == "no" else int(raw) if raw.isdigit() else int(WORD_NUMBERS[raw])
         return _session_total(view, match, earlier + 1)
+    for match in _NONE_IN_WINDOW_FIELD.finditer(text):
+        if _counts_today(view, match.start(), match.end()):
+            return _session_total(view, match, 1)
     for match in _SESSIONS_FIELD.finditer(text):
         today = _TODAY_ORDINAL.search(text, match.end(), match.end() + 30)
         if today and _counts_today(view, match.start(), match.end()):

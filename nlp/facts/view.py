@@ -100,12 +100,13 @@ _CHECKED_ANSWER = re.compile(
 # How far a field's answer may follow a term of its label: "Adhesiolysis / hypertonic
 # saline / hyaluronidase: No" answers for all three.
 _ANSWER_REACH = 48
-# "Prior ESI: None", "Prior injections:: no" answer a template label in the negative. The
-# label's words are separated by spaces, so the pattern cannot backtrack over ways to split
-# one word.
+# "Prior ESI: None", "Prior injections:: no", "Prior ESI: none in past 12 mo" answer a
+# template label in the negative. The label's words are separated by spaces, so the pattern
+# cannot backtrack over ways to split one word.
 _NEGATIVE_ANSWER = re.compile(
     r"[ \t]*(?:[\w/()%#,-]+[ \t]+){0,5}[\w/()%#,-]*[ \t]*(?::{1,2}|\.{2,})[ \t]*"
-    r"(?:none|no|n/?a|never|denies|n)[ \t]*(?:[.;,|(\u2013\u2014-]|$)",
+    r"(?:none|no|n/?a|never|denies|n)[ \t]*(?:[.;,|(\u2013\u2014-]|$|"
+    r"(?:in|within|during|over)[ \t]+(?:the[ \t]+)?(?:past|last|prior|previous)\b)",
     re.I | re.M,
 )
 _ANY_BOX = re.compile(
