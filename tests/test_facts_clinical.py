@@ -969,3 +969,14 @@ def test_a_history_header_ends_an_ordered_procedure_line(run, header):
     assert "radiculopathy" in {d.category for d in result.diagnoses}
     assert result.conservative_care.weeks == 8
     assert result.imaging_correlation.documented
+
+
+def test_unresolved_smartlists_are_not_consent(run):
+    text = (
+        "PROCEDURE: L4-5 ILESI under fluoro.\n"
+        "Informed consent obtained: {Yes/No:20130}\n"
+        'Consent type: {Blank single:19197::"written","verbal"}\n'
+        "Risks discussed: {Risks:30551}\nDepo-Medrol 80 mg injected.\n"
+    )
+    consent = run(text).consent
+    assert (consent.documented, consent.form) == (False, None)

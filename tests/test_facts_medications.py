@@ -557,3 +557,11 @@ def test_a_monitoring_line_ends_the_consent_section_before_the_technique(run):
         "240 mgI/mL 2 mL: epidurogram, no IV/IT. Injected betamethasone 12 mg / 2 mL.\n"
     )
     assert result.procedure.contrast.status == "used"
+
+
+def test_sedation_fields_left_blank_are_no_sedation(run):
+    result = run(
+        "PROCEDURE: L4-5 ILESI under fluoro.\nSedation: Versed ___ mg / Fentanyl ___ mcg\n"
+        "Depo-Medrol 80 mg injected.\n"
+    )
+    assert {m.name for m in result.medications} == {"methylprednisolone acetate"}

@@ -232,6 +232,8 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             continue
         if view.in_unchecked_option(t.start):
             continue  # "Steroid: [ ] Depo-Medrol [X] Dexamethasone": an option not chosen
+        if t.role in ("sedation", "opioid") and _BLANK_AMOUNT_AFTER.match(view.text, t.end):
+            continue  # "Sedation: Versed ___ mg / Fentanyl ___ mcg": optional fields left empty
         if t.role == "contrast" and _CONTRAST_AS_CONDITION.match(view.text, t.end):
             continue  # "per our contrast allergy protocol": the allergy, not a contrast given
         if _ALLERGY_LABEL_BEFORE.search(view.text, max(0, t.start - 60), t.start):
@@ -267,6 +269,10 @@ def _drug_mentions(view: NoteView) -> list[Target]:
     return today
 
 
+# "Versed ___ mg", "Fentanyl *** mcg", "midazolam {dose} mg": an amount field left blank.
+_BLANK_AMOUNT_AFTER = re.compile(
+    r"[ \t:]*(?:_{2,}|\*{2,}|\{[^{}\n]{0,40}\}|\[\s*\])[ \t]*(?:mg|mcg|ug|ml|cc)\b", re.I
+)
 # "Omni -> epidural spread", "Omni confirmed epidural flow": a short contrast name shown used.
 _CONTRAST_SEEN_AFTER = re.compile(
     r"[ \t]*(?:->|\u2192|showed|shows|confirmed|demonstrated|with|=|:)?[ \t]*"
