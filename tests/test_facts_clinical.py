@@ -167,6 +167,10 @@ def test_imaging_correlation(run):
         ("POST-PROCEDURE: Tolerated well, no complications, discharged home.", True, "none"),
         ("Vital signs stable after the procedure.", True, None),
         ("", False, None),
+        # Terse notes: a bare "Tolerated." or "d/c w/ son" says how the patient did.
+        ("Tolerated. F/u 2 wks.", True, None),
+        ("- tolerated, no compl, d/c w/ son", True, "none"),
+        ("HISTORY: NSAIDs not tolerated.", False, None),
     ],
 )
 def test_post_procedure(run, body, documented, complications):
