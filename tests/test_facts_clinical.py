@@ -48,6 +48,12 @@ def test_pain_scores(run, body, expected):
         ("Roland-Morris score 12.", "RMDQ", 12.0),
         ("Oswestry 19/50.", "ODI", 38.0),
         ("Oswestry Disability Index recorded at intake today was 46%.", "ODI", 46.0),
+        ("ODI .............. 42%", "ODI", 42.0),
+        # In words, past a date, and not past the end of its sentence.
+        ("Her Oswestry is thirty-eight percent.", "ODI", 38.0),
+        ("ODI at last visit (08/12/25) 52%.", "ODI", 52.0),
+        ("ODI today: 48%. Follow up with ODI. If relief wanes within 2-3 months, call.", "ODI",
+         48.0),
     ],
 )
 def test_function_scores(run, body, instrument, value):

@@ -18,7 +18,7 @@ from nlp.models import (
     PostProcedure,
     PriorInjection,
 )
-from nlp.numbers import WORD_NUMBERS
+from nlp.numbers import NUMBER_WORD_PATTERN, WORD_NUMBERS
 from nlp.regex_prefilter import compile_gated, gated
 
 _WORD_NUMBERS = {**WORD_NUMBERS, "several": 3, "a few": 2, "few": 2, "past": 1, "a": 1, "an": 1}
@@ -102,8 +102,12 @@ _PAIN_PATTERNS = [
         ),
     ),
 ]
+# "ODI 44%", "Oswestry at last visit (08/12/25) 52%", "her Oswestry is thirty-eight percent";
+# not a number past a date or past the end of the sentence ("f/u with ODI. If ... 2-3 months").
 _ODI = compile_gated(
-    r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b[^\d\n]{0,40}?(\d{1,3}(?:\.\d)?)\s*%?",  # noqa: E501
+    r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b"
+    r"(?:[^\d\n.]|\.{2,}|\.(?!\s)|\d{1,2}/\d{1,2}(?:/\d{2,4})?){0,40}?"
+    r"(?:(\d{1,3}(?:\.\d)?)(?!\d|/(?!50\b))\s*%?|(" + NUMBER_WORD_PATTERN + r")\s+percent\b)",
     re.I,
 )
 # The raw Oswestry sum out of 50 ("19/50", "22 out of 50"), reported as a percentage.
@@ -526,7 +530,7 @@ def functional_scores(view: NoteView, document_type: str | None = None) -> list[
         ("PROMIS", _PROMIS, 100),
     ):
         for match in pattern.finditer(view.text):
-            value = float(match.group(1))
+            value = float(match.group(1) or WORD_NUMBERS[" ".join(match.group(2).lower().split())])
             if instrument == "ODI" and _RAW_OSWESTRY.match(view.text, match.end()):
                 value *= 2  # "Oswestry 19/50": the raw sum of ten items, 38 as a percentage
             if value > limit:
