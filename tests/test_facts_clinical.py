@@ -145,6 +145,8 @@ def test_diagnoses(run, body, categories):
         ("HISTORY: Leg pain 6 months, failed chiropractic and PT x 12 weeks.", True, 12.0),
         ("HISTORY: She has done a 12-week course of physical therapy.", True, 12.0),
         ("HISTORY: She completed 8 weeks of PT in the spring.", True, 8.0),
+        ("HISTORY: She has done two full months of physical therapy plus celecoxib.", True,
+         8.0),
         ("HISTORY: Over the last 3 months she has been managed with gabapentin.", True, 12.0),
         ("INDICATION: Leg pain for over three months, refractory to physical therapy and oral "
          "medications over that period.", True, 12.0),
