@@ -992,3 +992,16 @@ def test_unresolved_smartlists_are_not_consent(run):
     )
     consent = run(text).consent
     assert (consent.documented, consent.form) == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("history", "documented"),
+    [
+        ("Three months of PT and naproxen without relief, MRI with a broad L4-5 disc "
+         "herniation, pain 8/10.", True),
+        ("Lumbar x-rays: mild narrowing. MRI ordered, pending insurance authorization.", False),
+        ("PT without relief, her lumbar MRI has been ordered but is not done yet.", False),
+    ],
+)
+def test_imaging_not_done_yet_and_a_relief_negation_that_stops_short(run, history, documented):
+    assert run(wrap("HISTORY: " + history)).imaging_correlation.documented is documented
