@@ -85,6 +85,14 @@ def test_function_scores(run, body, instrument, value):
          True),
         ("Consent: Pt consented in writing after the discussion.", True, "written", False),
         ("Consent: Informed consent obtained. Patient signed.", True, "written", False),
+        # Older wordings: a signed permit, agreement after an explanation.
+        ("Permit signed after explaining risks, benefits and alternatives.", True, "written",
+         True),
+        ("Pt agreeable after explanation of procedure and risks.", True, None, False),
+        # The answer on the line below its header; a blank field below it is not consent.
+        ("CONSENT:\nSigned. Risks (bleeding, infection), benefits and alternatives reviewed.",
+         True, "written", True),
+        ("CONSENT\nInformed consent: ***", False, None, False),
         # Blanks, unticked options and an unsigned form are not consent.
         ("Consent: {blank}", False, None, False),
         ("Consent: [ ] verbal  [ ] written   Risks discussed: [ ]", False, None, False),

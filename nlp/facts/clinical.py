@@ -202,6 +202,16 @@ def consent(view: NoteView) -> Consent:
             continue
         if header_only:
             body = view.text[match.end() : line_e].strip(" :\t-")
+            if not body and view.section_at(line_e + 1) == "consent":
+                # "Consent:" alone on its line, its answer below ("Signed. Risks ... reviewed")
+                s, e = view.sentence_at(min(len(view.text) - 1, line_e + 1))
+                body = view.text[s:e].strip()
+                if (
+                    not cue("consent_positive").search(body)
+                    or cue("consent_negative").search(body)
+                    or cue("blank_inline").search(body)
+                ):
+                    continue  # "CONSENT\nInformed consent: ***": the next line is its own field
             if (
                 not body
                 or cue("blank").fullmatch(body)
