@@ -20,6 +20,9 @@ def meds(run, sentence):
         ("Injected 2 mL of Celestone Soluspan 6 mg/mL.", "betamethasone", (12, "mg"), 2.0),
         ("Decadron 10 mg (1 mL) was injected.", "dexamethasone", (10, "mg"), 1.0),
         ("Then 3 mL of 0.25% Marcaine was injected.", "bupivacaine", None, 3.0),
+        ("Then 3 cc of 1% Carbocaine was injected.", "mepivacaine", None, 3.0),
+        ("Solu-Medrol 80 mg in 2 mL was injected.", "methylprednisolone sodium succinate",
+         (80, "mg"), 2.0),
     ],
 )
 def test_doses(run, sentence, name, dose, volume):
