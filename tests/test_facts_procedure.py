@@ -1618,3 +1618,15 @@ def test_a_background_section_that_says_no_contrast_today_gives_the_reason(run, 
     )
     contrast = run(text).procedure.contrast
     assert (contrast.status, contrast.reason) == ("contraindicated", "allergy")
+
+
+def test_an_older_practitioners_sacral_block_is_a_caudal_epidural(run):
+    text = (
+        "SACRAL BLOCK\nHx: failed back. Prior sacral blocks: last one 06/2025 gave about 70% "
+        "relief, lasted ~4 months.\nProcedure: prone, C-arm lateral view. 20g spinal needle "
+        "through the sacrococcygeal ligament. Isovue-M 5 cc, then Kenalog 80 mg injected.\n"
+    )
+    result = run(text)
+    assert (result.procedure.procedure_type, result.procedure.approach) == (
+        "epidural_steroid_injection", "caudal")
+    assert (result.prior_injection.is_repeat, result.prior_injection.relief_percent) == (True, 70)
