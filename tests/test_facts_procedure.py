@@ -32,6 +32,8 @@ def note(
         ("Fluoroscopy was not used; the interspace was palpated.", "none"),
         ("The C-arm was unavailable today, so a landmark technique was used.", "none"),
         ("Fluoro unavailable, done by palpation.", "none"),
+        ("L5-S1 found by landmarks, no X-ray available. 18g Tuohy midline, LOR.", "none"),
+        ("The sacral hiatus was entered under live X-ray.", "fluoroscopy"),
         ("The needle was placed at L4-5 and the drug injected.", None),
         # Dictation errors for "fluoroscopy".
         ("Under floral scopy the interspace was identified.", "fluoroscopy"),
