@@ -195,6 +195,8 @@ PATHOLOGICAL = [
     (".", 100_000),
     ("a:b_", 100_000),
     ("_ " * 3, 100_000),
+    # A dot-leader field with no number after an instrument name ("Oswestry ..... n/a").
+    ("Oswestry " + "." * 40 + " not collected\n", 100_000),
 ]
 # Inputs that were super-linear before the bounded tokenizer, sentence-scoped ConText and
 # windowed look-ups: long punctuation runs and thousands of mentions in one sentence.

@@ -104,9 +104,10 @@ _PAIN_PATTERNS = [
 ]
 # "ODI 44%", "Oswestry at last visit (08/12/25) 52%", "her Oswestry is thirty-eight percent";
 # not a number past a date or past the end of the sentence ("f/u with ODI. If ... 2-3 months").
+# A run of dots is taken whole (possessive), so a dot leader cannot be split many ways.
 _ODI = compile_gated(
     r"\b(?:odi|oswestry(?: disability)?(?: index)?(?: score)?)\b"
-    r"(?:[^\d\n.]|\.{2,}|\.(?!\s)|\d{1,2}/\d{1,2}(?:/\d{2,4})?){0,40}?"
+    r"(?:[^\d\n.]|\.++(?:(?<=\.\.)|(?!\s))|\d{1,2}/\d{1,2}(?:/\d{2,4})?){0,40}?"
     r"(?:(\d{1,3}(?:\.\d)?)(?!\d|/(?!50\b))\s*%?|(" + NUMBER_WORD_PATTERN + r")\s+percent\b)",
     re.I,
 )
