@@ -1632,3 +1632,21 @@ def test_an_older_practitioners_sacral_block_is_a_caudal_epidural(run):
     assert (result.procedure.procedure_type, result.procedure.approach) == (
         "epidural_steroid_injection", "caudal")
     assert (result.prior_injection.is_repeat, result.prior_injection.relief_percent) == (True, 70)
+
+
+def test_exam_lines_after_an_exam_field_stay_in_the_examination(run):
+    text = (
+        "PROCEDURE PERFORMED:\nLeft L5-S1 interlaminar epidural steroid injection\n\n"
+        "PHYSICAL EXAMINATION\nVitals: BP 138/82 | HR 76 | RR 16 | SpO2 98% RA\n"
+        "General: well-appearing, shifts position frequently while seated.\n"
+        "Lumbar spine: Mild TTP over bilateral L4-L5 and L5-S1 paraspinals, left >\n"
+        " right. Facet loading negative bilaterally at L3-L4, L4-L5 and L5-S1.\n"
+        "SI joint: no tenderness over bilateral PSIS. Provocation maneuvers 0/5 on the left, "
+        "0/5 on the right.\nHips: FABER and FADIR negative bilaterally.\nNeurologic:\n"
+        "  Sensation: decreased over the lateral left foot (S1);\n   intact L2 through L5 "
+        "dermatomes bilaterally and right S1.\n\n"
+        "PROCEDURE DESCRIPTION\nUnder fluoroscopy a 20 G Tuohy needle entered the L5-S1 "
+        "epidural space by a left paramedian approach. Depo-Medrol 80 mg injected.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.laterality, procedure.levels) == ("left", ["L5-S1"])

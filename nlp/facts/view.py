@@ -269,6 +269,9 @@ class NoteView:
         the paragraphs after it are not part of that field when no other header follows."""
         bounded: list[tuple[int, int, str | None]] = []
         text = self._text
+        # The category of the last heading alone on its line: an examination's fields
+        # ("PHYSICAL EXAMINATION\nVitals: ...\nGeneral: ...") stay in the examination.
+        heading: str | None = None
         for start, end, category in spans:
             line_end = text.find("\n", start)
             line_end = end if line_end < 0 or line_end > end else line_end
@@ -276,6 +279,11 @@ class NoteView:
             colon = header.find(":")
             inline = colon >= 0 and header[colon + 1 :].strip(" :\t") != ""
             short_label = colon >= 0 and len(header[:colon].strip(" -*>#\t")) <= 4
+            if not inline:
+                heading = category
+            if inline and heading == "exam" and category == "exam":
+                bounded.extend(self._exam_fields(start, end))
+                continue
             if inline and category == "exam" and _PROCEDURE_NAMED.search(header, colon + 1):
                 # A radiology report's "EXAM: CT-guided right L4 selective nerve root block"
                 # names today's procedure; it is not a physical examination.
@@ -305,6 +313,16 @@ class NoteView:
                     continue
             bounded.append((start, end, category))
         return bounded
+
+    def _exam_fields(self, start: int, end: int) -> list[tuple[int, int, str | None]]:
+        """An examination field and the unlabelled exam lines after it, up to any account of
+        today's work written without a header."""
+        line_end = self._text.find("\n", start)
+        line_end = end if line_end < 0 or line_end > end else line_end
+        work = self._work_start(line_end, end, True)
+        if work is None:
+            return [(start, end, "exam")]
+        return [(start, work, "exam"), (work, end, None)]
 
     def _todays_work_in_assessment(
         self, spans: list[tuple[int, int, str | None]]
