@@ -187,6 +187,10 @@ def test_imaging_correlation(run):
         ("Tolerated. F/u 2 wks.", True, None),
         ("- tolerated, no compl, d/c w/ son", True, "none"),
         ("HISTORY: NSAIDs not tolerated.", False, None),
+        # A consent's list of harms is not today's complication.
+        ("PATIENT EDUCATION:\nProcedure risks reviewed with patient: bleeding, epidural "
+         "hematoma, infection, nerve injury, paralysis, allergic reaction incl.\ncontrast "
+         "reaction, vasovagal syncope, transient numbness.\nPOST: Tolerated well.", True, None),
     ],
 )
 def test_post_procedure(run, body, documented, complications):

@@ -568,3 +568,11 @@ def test_sedation_fields_left_blank_are_no_sedation(run):
         "Depo-Medrol 80 mg injected.\n"
     )
     assert {m.name for m in result.medications} == {"methylprednisolone acetate"}
+
+
+def test_an_allergies_and_adrs_list_is_not_a_drug_given(run):
+    result = run(
+        "PROCEDURE: L4-5 ILESI under fluoro.\n\nALLERGIES / ADRs\n  Morphine - pruritus\n\n"
+        "DESCRIPTION: LOR to saline. Depo-Medrol 80 mg injected.\n"
+    )
+    assert "morphine" not in {m.name for m in result.medications}

@@ -927,10 +927,17 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
             "indication",
             "diagnosis",
             "anesthesia",
+            "allergies",
+            "exam",
+            "imaging",
+            "home_medications",
         ) or view.in_history_sentence(match.start()):
             continue  # a past vasovagal episode or a PDPH diagnosis is not today's complication
         if _RISKS_NAMED.search(view.sentence_text(match.start())):
             continue  # "R/B/A including dural puncture ...": a risk discussed, not an event
+        window = _RISK_WORDS.findall(view.text, max(0, match.start() - 120), match.end() + 120)
+        if len({word.lower() for word in window}) >= 3:
+            continue  # "bleeding, infection, epidural hematoma, dural puncture ...": a risk list
         if view.in_unchecked_option(match.start()):
             continue  # "Complications: [X] None [ ] Vasovagal": an option not chosen
         complications = "present"
@@ -940,6 +947,12 @@ def post_procedure(view: NoteView, has_post_score: bool) -> PostProcedure:
     return PostProcedure(documented=documented, complications=complications, evidence=evidence[:4])
 
 
+# Harms a consent lists together; three of them near a complication word make it a risk list.
+_RISK_WORDS = re.compile(
+    r"\b(?:bleeding|infection|nerve (?:injury|damage)|paralysis|headache|allergic reaction|"
+    r"hematoma|dural puncture|abscess|meningitis|steroid (?:side )?effects?)\b",
+    re.I,
+)
 _RISKS_NAMED = re.compile(r"\brisks?\b|\br/b(?:/a)?\b|\brba\b", re.I)
 
 
