@@ -1650,3 +1650,15 @@ def test_exam_lines_after_an_exam_field_stay_in_the_examination(run):
     )
     procedure = run(text).procedure
     assert (procedure.laterality, procedure.levels) == ("left", ["L5-S1"])
+
+
+def test_a_dye_study_with_the_steroid_held_is_an_epidurogram(run):
+    text = (
+        "PROCEDURE NOTE - EPIDURAL DYE STUDY ONLY (steroid held)\n"
+        "Scheduled for L5-S1 epidural steroid; sugar 412, so no cortisone today.\n"
+        "Under the C-arm, skin 1% lidocaine 2 cc, 18g Tuohy right paramedian, LOR at L5-S1. "
+        "Omnipaque 180, 4 cc injected: filling defect at L5-S1. No drug other than dye was "
+        "injected.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.procedure_type, procedure.is_epidural_injection) == ("epidurogram", False)
