@@ -576,3 +576,14 @@ def test_an_allergies_and_adrs_list_is_not_a_drug_given(run):
         "DESCRIPTION: LOR to saline. Depo-Medrol 80 mg injected.\n"
     )
     assert "morphine" not in {m.name for m in result.medications}
+
+
+def test_drugs_drawn_up_but_not_administered_were_not_given(run):
+    result = run(
+        "PROCEDURE: L4-5 ILESI.\nNarrative: AP fluoroscopy, 20 g Tuohy, LOR. Omnipaque 240, "
+        "3 mL: epidural spread. The patient became bradycardic and the procedure stopped.\n\n"
+        "Drawn up but NOT administered: Depo-Medrol 80 mg/1 mL and 1% PF lidocaine 2 mL - "
+        "wasted.\n"
+    )
+    assert {m.name for m in result.medications} == {"iohexol"}
+    assert result.procedure.procedure_type == "epidurogram"

@@ -232,6 +232,8 @@ def _drug_mentions(view: NoteView) -> list[Target]:
             continue
         if view.in_unchecked_option(t.start):
             continue  # "Steroid: [ ] Depo-Medrol [X] Dexamethasone": an option not chosen
+        if _NOT_GIVEN_LABEL.search(view.text, view.line_at(t.start)[0], t.start):
+            continue  # "Drawn up but NOT administered: Depo-Medrol 80 mg and lidocaine 2 mL"
         if t.role in ("sedation", "opioid") and _BLANK_AMOUNT_AFTER.match(view.text, t.end):
             continue  # "Sedation: Versed ___ mg / Fentanyl ___ mcg": optional fields left empty
         if t.role == "contrast" and _CONTRAST_AS_CONDITION.match(view.text, t.end):
@@ -269,6 +271,10 @@ def _drug_mentions(view: NoteView) -> list[Target]:
     return today
 
 
+# A label for drugs prepared but never given: "Drawn up but NOT administered:", "Wasted:".
+_NOT_GIVEN_LABEL = re.compile(
+    r"\b(?:not\s+(?:administered|given|injected|used)|wasted|discarded)\s*:", re.I
+)
 # "Versed ___ mg", "Fentanyl *** mcg", "midazolam {dose} mg": an amount field left blank.
 _BLANK_AMOUNT_AFTER = re.compile(
     r"[ \t:]*(?:_{2,}|\*{2,}|\{[^{}\n]{0,40}\}|\[\s*\])[ \t]*(?:mg|mcg|ug|ml|cc)\b", re.I
