@@ -1662,3 +1662,15 @@ def test_a_dye_study_with_the_steroid_held_is_an_epidurogram(run):
     )
     procedure = run(text).procedure
     assert (procedure.procedure_type, procedure.is_epidural_injection) == ("epidurogram", False)
+
+
+def test_a_follow_up_letter_that_retells_the_last_esi_is_not_an_injection_today(run):
+    text = (
+        "Dear Dr. Patel,\n\nI saw Ms. A in clinic today, two weeks after her left L5-S1 "
+        "interlaminar epidural steroid injection of May 20. That procedure was performed under "
+        "fluoroscopic guidance with contrast (Omnipaque 2 mL), and she received 80 mg of "
+        "triamcinolone.\n\nPlan: No further injection is needed, and no procedure was "
+        "performed today.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.is_epidural_injection, procedure.procedure_type) == (False, "other")

@@ -182,11 +182,27 @@ def _inferred_epidural_steroid(
     return None, []
 
 
+# A note that says outright nothing was done today ("no procedure was performed today",
+# "No injection today.", "nothing was injected at this visit").
+_NOTHING_DONE_TODAY = compile_gated(
+    r"\b(?:no|nothing)[ \t]+(?:(?:procedure|injection|intervention)s?[ \t]+)?"
+    r"(?:(?:was|were)[ \t]+)?(?:performed|done|given|injected|carried[ \t]+out)?[ \t]*"
+    r"(?:today|at[ \t]+(?:this|today's)[ \t]+visit)\b",
+    re.I,
+)
+
+
 def procedure_type(
     view: NoteView, medications: list[Medication]
 ) -> tuple[str | None, list[Evidence]]:
     """Decide the kind of procedure; non-ESI procedures (blood patch, facet, ...) never count
     as an epidural steroid injection even though their notes say 'epidural'."""
+    nothing_today = _NOTHING_DONE_TODAY.search(view.text)
+    if nothing_today and not view.in_pasted_note(nothing_today.start()):
+        # "no procedure was performed today": a follow-up letter that retells the last ESI
+        return "other", [
+            view.evidence(nothing_today.start(), nothing_today.end(), "proc_type.not_performed")
+        ]
     mentions = [
         t
         for t in _today(view, view.targets_of("PROC_TYPE"))
