@@ -1674,3 +1674,12 @@ def test_a_follow_up_letter_that_retells_the_last_esi_is_not_an_injection_today(
     )
     procedure = run(text).procedure
     assert (procedure.is_epidural_injection, procedure.procedure_type) == (False, "other")
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Proc: LESI L5-S1 IL, R, fluoro w/ contrast (Omni 240 1mL)", "interlaminar"),
+    ("Proc: LESI L5 TF, R, fluoro w/ contrast (Omni 240 1mL)", "transforaminal"),
+])
+def test_an_approach_abbreviated_after_the_level(run, title, expected):
+    text = title + "\nMed: Celestone 12mg (2mL) + 1mL 1% lido PF\nPre VAS 7, post VAS 2\n"
+    assert run(text).procedure.approach == expected

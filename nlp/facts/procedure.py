@@ -431,6 +431,12 @@ def _imaging_direction(view: NoteView, target: Target) -> bool:
     )
 
 
+# An approach abbreviated just after the level: "L5-S1 IL", "L4-5 TF" (upper case only).
+_LEVEL_THEN_APPROACH = compile_gated(
+    r"\b[LCTS]\d{1,2}(?:[ \t]*-[ \t]*[LCTS]?\d{1,2})?,?[ \t]+(IL|TF)\b"
+)
+
+
 def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
     mentions = [
         t
@@ -470,6 +476,11 @@ def approach(view: NoteView) -> tuple[str | None, list[Evidence]]:
             if chosen is not None:
                 return chosen.value, [view.target_evidence(chosen, "approach")]
             return "interlaminar", [view.evidence(entry[0], entry[1], "approach.interspace_entry")]
+    for match in _LEVEL_THEN_APPROACH.finditer(view.text):
+        # "LESI L5-S1 IL, R": the approach abbreviated after the level
+        if view.is_today(match.start()) or view.section_at(match.start()) is None:
+            value = "interlaminar" if match.group(1) == "IL" else "transforaminal"
+            return value, [view.evidence(match.start(1), match.end(1), "approach.abbreviated")]
     # Needles placed in the neural foramina ("advanced to the right T8 and T9 neural
     # foramina", "subpedicular position") are a transforaminal technique.
     for match in _FORAMINAL_PLACEMENT.finditer(view.text):
