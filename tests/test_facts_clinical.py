@@ -1017,3 +1017,16 @@ def test_unresolved_smartlists_are_not_consent(run):
 )
 def test_imaging_not_done_yet_and_a_relief_negation_that_stops_short(run, history, documented):
     assert run(wrap("HISTORY: " + history)).imaging_correlation.documented is documented
+
+
+@pytest.mark.parametrize(
+    ("text", "repeat"),
+    [
+        ("12/02/25 - Caudal ESI, fluoro. Isovue-M 3 mL; Kenalog 80 mg + 8 mL NS.\nPre 8/10.",
+         False),
+        ("Caudal ESI today, fluoro. Kenalog 80 mg.\n12/02/24 - Caudal ESI: 60% relief x 3 mo.",
+         True),
+    ],
+)
+def test_a_notes_first_dated_line_is_its_own_day_not_a_log_entry(run, text, repeat):
+    assert run(text).prior_injection.is_repeat is repeat

@@ -995,11 +995,13 @@ def _prior_anchors(view: NoteView, document_type: str | None) -> list:
         if _names_todays_procedure(view, target, sentence):
             continue
         line_start = view.line_at(target.start)[0]
+        first_line = line_start <= len(view.text) - len(view.text.lstrip())
         if (
             target.historical
             or view.in_earlier_note(target.start)
-            or _DATED_LOG_LINE.match(view.text, line_start, target.start)
+            or (not first_line and _DATED_LOG_LINE.match(view.text, line_start, target.start))
         ):
+            # (A note's first line is its own date of service: "12/02/25 - Caudal ESI, fluoro")
             # Flagged past, in a pasted "Previous procedure note", or an entry of a dated
             # injection log ("  #2  02/18/2025   right L3-L4 ILESI   60% x 10 wks").
             anchors.append(target)
