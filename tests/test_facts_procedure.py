@@ -1683,3 +1683,17 @@ def test_a_follow_up_letter_that_retells_the_last_esi_is_not_an_injection_today(
 def test_an_approach_abbreviated_after_the_level(run, title, expected):
     text = title + "\nMed: Celestone 12mg (2mL) + 1mL 1% lido PF\nPre VAS 7, post VAS 2\n"
     assert run(text).procedure.approach == expected
+
+
+def test_a_correction_after_the_note_overrides_auto_populated_template_text(run):
+    text = (
+        "Procedure: Lumbar interlaminar ESI, left L4-L5, under fluoroscopic guidance\n\n"
+        "Technique (template): Under fluoroscopic guidance the L4-L5 space was identified. "
+        "Tuohy, LOR. Omnipaque 240 1 mL confirmed epidural spread. Triamcinolone 80 mg "
+        "injected.\n\nT. E., MD\n\nADDENDUM / CORRECTION 04/29/2025\nThe C-arm was out of "
+        "service. This procedure was performed using a landmark technique: no fluoroscopy was "
+        "used and no contrast was injected. The template text above referencing fluoroscopic "
+        "guidance and Omnipaque was auto-populated in error.\n"
+    )
+    procedure = run(text).procedure
+    assert (procedure.guidance, procedure.contrast.status) == ("none", "not_used")

@@ -1118,6 +1118,11 @@ def guidance(view: NoteView) -> tuple[str | None, list[Evidence]]:
         )
     ]
     body_denials = [t for t in denied if not _title_zone(view, t) and _explicit_denial(view, t)]
+    corrected = [t for t in body_denials if view.in_correction(t.start)]
+    if corrected:
+        # "CORRECTION: ... no fluoroscopy was used; the template text above referencing
+        # fluoroscopic guidance was auto-populated in error": the correction wins
+        return "none", [view.target_evidence(corrected[0], "guidance.corrected")]
     denied_values = {t.value for t in body_denials}
     if (
         body_denials
@@ -1180,6 +1185,10 @@ def contrast(view: NoteView, medications: list[Medication]) -> tuple[Contrast, l
     agents = [m for m in medications if m.role == "contrast" and m.route == "epidural"]
     named = [m for m in agents if m.name != "iodinated contrast"]
     agent = named[0].name if named else (agents[0].name if agents else None)
+    corrected = [span for span in not_used if view.in_correction(span[0])]
+    if corrected:
+        used_sentences = []  # "CORRECTION: ... no contrast was injected": the correction wins
+        not_used = corrected
     if used_sentences and (not not_used or named):
         s, e = used_sentences[0]
         return Contrast(status="used", agent=agent), [view.evidence(s, e, "contrast.used")]
