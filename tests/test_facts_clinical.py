@@ -1030,3 +1030,23 @@ def test_imaging_not_done_yet_and_a_relief_negation_that_stops_short(run, histor
 )
 def test_a_notes_first_dated_line_is_its_own_day_not_a_log_entry(run, text, repeat):
     assert run(text).prior_injection.is_repeat is repeat
+
+
+def test_pain_in_a_bordered_ascii_flowsheet_with_an_nrs_column(run):
+    text = wrap(
+        "PRE-PROCEDURE VITALS / PAIN\n"
+        "+--------+--------+------+------------+\n"
+        "| Time   | BP     | HR   | NRS (0-10) |\n"
+        "+--------+--------+------+------------+\n"
+        "| 09:02  | 142/86 | 78   | 7          |\n"
+        "+--------+--------+------+------------+\n\n"
+        "INTRA / POST-PROCEDURE FLOWSHEET\n"
+        "+-------+---------+-------+-----------------+\n"
+        "| Time  | BP      | NRS   | Note            |\n"
+        "+-------+---------+-------+-----------------+\n"
+        "| 08:30 | 148/88  | 6     | pre, room air   |\n"
+        "| 09:35 | 136/82  | 3     | PACU            |\n"
+        "+-------+---------+-------+-----------------+\n"
+    )
+    scores = {(p.timing, p.value) for p in run(text).pain_scores}
+    assert scores == {("pre", 7.0), ("pre", 6.0), ("post", 3.0)}

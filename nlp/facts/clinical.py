@@ -444,6 +444,8 @@ _VAS_MM = re.compile(
 _ROW_PRE = re.compile(r"\bpre\b|pre-?(?:op|procedure|proc)|admit|arriv|baseline", re.I)
 _ROW_POST = re.compile(r"\bpost|recovery|pacu|discharg|d/c\b|after", re.I)
 _SEPARATOR_ROW = re.compile(r"^[\s|:+=-]+$")
+# A flowsheet column of pain ratings: "Pain (0-10)", "NRS (0-10)", "VAS".
+_PAIN_COLUMN = re.compile(r"\b(?:pain|nrs|nprs|vas)\b", re.I)
 
 
 def _millimetre_vas(
@@ -483,6 +485,8 @@ def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]
     for line in lines:
         start = position
         position += len(line) + 1
+        if line.strip() and _SEPARATOR_ROW.match(line):
+            continue  # a "+------+------+" border or a "|---|---|" rule between rows
         separator = "|" if line.count("|") >= 2 else "\t" if line.count("\t") >= 2 else None
         if separator is None:
             column = None
@@ -490,7 +494,7 @@ def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]
             continue
         cells = line.split(separator)
         if column is None:
-            heads = [i for i, cell in enumerate(cells) if re.search(r"\bpain\b", cell, re.I)]
+            heads = [i for i, cell in enumerate(cells) if _PAIN_COLUMN.search(cell)]
             if heads and not any(re.search(r"\d", cells[i].replace("0-10", "")) for i in heads):
                 column, width, row_number = heads[0], len(cells), 0
                 table_timing = (
@@ -510,7 +514,7 @@ def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]
         value = float(value_match.group(1))
         if value > 10 or value_start in covered:
             continue
-        label = " ".join(cells[:column])
+        label = " ".join(cells[:column] + cells[column + 1 :])  # "| 08:30 | ... | 7 | pre |"
         if _ROW_POST.search(label):
             timing = "post"
         elif _ROW_PRE.search(label):
