@@ -237,7 +237,6 @@ class NoteView:
     # Starts of the sections nested in a pasted earlier note (its "Consent:", "Procedure:").
     _pasted_starts: set[int] = field(default_factory=set)
     _work_span: tuple[int, int] | None = None
-    _correction_start: int | None = None
 
     def __post_init__(self) -> None:
         # Doc.text joins every token on each access: read it once.
@@ -520,15 +519,6 @@ class NoteView:
         label = header[: header.find(":") + 1 if ":" in header[:_LABEL_REACH] else _LABEL_REACH]
         return bool(_INJECTION_LOG.search(label))
 
-    def in_correction(self, char: int) -> bool:
-        """Whether `char` sits in a physician's correction written after the note ("ADDENDUM
-        / CORRECTION 04/29: ... no fluoroscopy was used ... auto-populated in error"): from the
-        correction's heading line to the end of the note."""
-        if self._correction_start is None:
-            found = _CORRECTION_HEADING.search(self._text)
-            self._correction_start = found.start() if found else len(self._text) + 1
-        return char >= self._correction_start
-
     def in_pasted_note(self, char: int) -> bool:
         """Whether `char` sits in an earlier visit's note pasted under its own header, or in
         a section nested in one (its "Consent:", its "Procedure:")."""
@@ -803,15 +793,6 @@ def technique_matches(text: str, start: int = 0, end: int | None = None) -> list
     found = list(cues()["technique_work"].finditer(text, start, end))
     found += cues()["technique_work_numbers"].finditer(text, start, end)
     return sorted(found, key=lambda m: m.start())
-
-
-# A correction appended to a signed note: "ADDENDUM / CORRECTION 04/29/2025",
-# "Late entry correction:", "Corrected note:" at the start of a line.
-_CORRECTION_HEADING = re.compile(
-    r"^[ \t*#=-]*(?:addendum[ \t]*(?:/|and|&)?[ \t]*correction|correction|corrected[ \t]+note|"
-    r"late[ \t]+entry[ \t]+correction|amendment)\b",
-    re.I | re.M,
-)
 
 
 def nth_line_end(text: str, n: int) -> int:
