@@ -33,6 +33,9 @@ def wrap(body):
         ("Pre-procedure NRS 8/10 at the bedside; 4/10 at 30 minutes.", [("pre", 8.0),
                                                                        ("post", 4.0)]),
         ("pain pre 7/10, post 2/10", [("pre", 7.0), ("post", 2.0)]),
+        # Two labels on one line; a timing word after the arrow.
+        ("Pre NRS: 8     Post NRS: 4     ODI: 42%", [("pre", 8.0), ("post", 4.0)]),
+        ("- pre 7/10 -> post 2/10", [("pre", 7.0), ("post", 2.0)]),
     ],
 )
 def test_pain_scores(run, body, expected):

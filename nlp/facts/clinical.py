@@ -282,9 +282,18 @@ def _follow_up_visit(view: NoteView) -> bool:
 _STATEMENT_END = re.compile(r"[.;]\s")
 # "Pre-procedure pain:", "Post-op NRS -" at the start of a line.
 _TIMING_LABEL = re.compile(r"[ \t*\u2022-]*([A-Za-z][\w ()/-]{0,30}?)\s*[:=]", re.I)
+# A timing label later on a line: "...     Post NRS: 4", "| Post-procedure pain = 2".
+_INLINE_TIMING_LABEL = re.compile(
+    r"(?:^|[ \t|]{2,}|\|[ \t]*)(\b(?:pre|post)[\w ()/-]{0,25}?)[ \t]*[:=]", re.I | re.M
+)
 _FROM_BEFORE = re.compile(r"\b(?:from|was)\s*$", re.I)
-_CHANGE_AFTER = re.compile(r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:to|->|\u2192|=>|-+>)\s*\d", re.I)
-_ARROW_AFTER = re.compile(r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:->|\u2192|=>|-+>)\s*\d", re.I)
+# ("... -> post 2/10": a timing word may follow the arrow.)
+_CHANGE_AFTER = re.compile(
+    r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:to|->|\u2192|=>|-+>)\s*(?:post\w*\s+)?\d", re.I
+)
+_ARROW_AFTER = re.compile(
+    r"\s*(?:/\s*10\s*)?(?:\w+\s+){0,2}?(?:->|\u2192|=>|-+>)\s*(?:post\w*\s+)?\d", re.I
+)
 _CHANGE_BEFORE = re.compile(
     r"\d\s*(?:/\s*10)?\s*(?:\w+\s+){0,2}?(?:->|\u2192|=>|-+>|\bto)\s*$", re.I
 )
@@ -307,7 +316,11 @@ def _local_timing(view: NoteView, start: int, end: int, document_type: str | Non
         return "post"
     # A field label says it for every value on its line: "Pre-procedure pain: 7/10 at worst,
     # 4/10 at best" is two pre-procedure scores.
-    label = _TIMING_LABEL.match(view.text, line_s, start)
+    # Of several labels on one line ("Pre NRS: 8     Post NRS: 4") the nearest one counts.
+    inline = None
+    for inline in _INLINE_TIMING_LABEL.finditer(view.text, line_s, start):
+        pass
+    label = inline or _TIMING_LABEL.match(view.text, line_s, start)
     if label:
         for name, value in (("timing_post", "post"), ("timing_pre", "pre")):
             if re.search(r"\b(?:pre|post)", label.group(1), re.I) and cue(name).search(
