@@ -1280,6 +1280,7 @@ _SESSIONS_FIELD = compile_gated(
 )
 
 
+_WINDOW_ANYWHERE = compile_gated(_YEAR_WINDOW, re.I)
 # "Prior ESI: none in past 12 mo", "Previous injections - 0 in the last 12 months": a field
 # answering that today's is the first session of the window.
 _NONE_IN_WINDOW_FIELD = compile_gated(
@@ -1295,6 +1296,8 @@ def stated_sessions(view: NoteView) -> tuple[int, Evidence] | None:
     today is the third") or a count of earlier ones ("2 prior ESIs in the past 12 months",
     "no ESI in the prior 12 months")."""
     text = view.text
+    if _WINDOW_ANYWHERE.search(text) is None:
+        return None  # every count names its window ("in the past 12 months"); most notes none
     for match in _SESSION_ORDINAL.finditer(text):
         if _counts_today(view, match.start(), match.end()):
             raw = (match.group(1) or match.group(2)).lower()
