@@ -438,24 +438,30 @@ class AbbreviationTargets:
         self._open = nlp.vocab.strings.add("(")
         self._close = nlp.vocab.strings.add(")")
 
-    def _may_define_a_target(self, doc: Doc) -> bool:
-        """Whether a long-form candidate of scispacy's `filter_matches` holds a target.
-
-        scispacy matches "(", one or more tokens, ")" and drops matches with more than eight
-        tokens inside; the candidates are built here from the same bracket pairs by
-        `filter_matches` itself. A long form the detector finds lies inside its candidate, so
-        when no candidate holds a target the detector could not add one."""
-        from scispacy.abbreviation import filter_matches
-
+    def _brackets(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token indexes (open, close) of the bracket pairs scispacy's matcher would return
+        ("(", one or more tokens, ")") with at most eight tokens inside (`filter_matches`
+        drops the rest), in the matcher's order: by the close, then the shorter pair first."""
         orth = doc.to_array("ORTH")
         opens = numpy.flatnonzero(orth == self._open).tolist()
         closes = numpy.flatnonzero(orth == self._close).tolist()
         # Inside tokens i+1 .. j-1: at least one (the matcher's "+"), at most eight.
-        brackets = [
+        pairs = [
             (i, j)
             for i in opens
             for j in closes[bisect_left(closes, i + 2) : bisect_right(closes, i + 9)]
         ]
+        pairs.sort(key=lambda pair: (pair[1], -pair[0]))
+        return pairs
+
+    def _may_define_a_target(self, doc: Doc, brackets: list[tuple[int, int]]) -> bool:
+        """Whether a long-form candidate of scispacy's `filter_matches` holds a target.
+
+        The candidates are built from the same bracket pairs as scispacy's matcher finds,
+        by `filter_matches` itself. A long form the detector finds lies inside its
+        candidate, so when no candidate holds a target the detector could not add one."""
+        from scispacy.abbreviation import filter_matches
+
         if not brackets:
             return False
         targets = sorted((s.start, s.end) for s in doc.spans[TARGET_GROUP])
@@ -475,6 +481,18 @@ class AbbreviationTargets:
                 return True
         return False
 
+    def _detect(self, doc: Doc, brackets: list[tuple[int, int]]) -> None:
+        """scispacy's `AbbreviationDetector.__call__` on bracket pairs found with numpy instead
+        of its token matcher (the same pairs in the same order, so the same abbreviations;
+        the matcher was most of the detector's time)."""
+        from scispacy.abbreviation import filter_matches
+
+        filtered = filter_matches([(0, i + 1, j) for i, j in brackets], doc)
+        for long_form, short_forms in self._detector.find_matches_for(filtered, doc):
+            for short in short_forms:
+                short._.long_form = long_form
+                doc._.abbreviations.append(short)
+
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         parentheses = text.count("(")
@@ -482,9 +500,12 @@ class AbbreviationTargets:
             return doc  # scispacy's detector is super-linear in the number of candidates
         if not _DEFINITION_CANDIDATE.search(text):
             return doc  # no "(ABBR)" anywhere: nothing for the detector to define
-        if TARGET_GROUP not in doc.spans or not self._may_define_a_target(doc):
+        if TARGET_GROUP not in doc.spans:
             return doc
-        doc = self._detector(doc)
+        brackets = self._brackets(doc)
+        if not self._may_define_a_target(doc, brackets):
+            return doc
+        self._detect(doc, brackets)
         if not doc._.abbreviations:
             return doc
         targets = list(doc.spans[TARGET_GROUP]) if TARGET_GROUP in doc.spans else []

@@ -317,10 +317,8 @@ def _local_timing(view: NoteView, start: int, end: int, document_type: str | Non
     # A field label says it for every value on its line: "Pre-procedure pain: 7/10 at worst,
     # 4/10 at best" is two pre-procedure scores.
     # Of several labels on one line ("Pre NRS: 8     Post NRS: 4") the nearest one counts.
-    inline = None
-    for inline in _INLINE_TIMING_LABEL.finditer(view.text, line_s, start):
-        pass
-    label = inline or _TIMING_LABEL.match(view.text, line_s, start)
+    inline = list(_INLINE_TIMING_LABEL.finditer(view.text, line_s, start))
+    label = inline[-1] if inline else _TIMING_LABEL.match(view.text, line_s, start)
     if label:
         for name, value in (("timing_post", "post"), ("timing_pre", "pre")):
             if re.search(r"\b(?:pre|post)", label.group(1), re.I) and cue(name).search(
