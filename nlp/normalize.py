@@ -207,7 +207,18 @@ def reading_text(text: str) -> str:
         text = _ONE_FOR_L.sub("l", text)
     if "rn" in text:
         text = _RN_UNIT.sub(_unit_for_rn, text)
+    if "[" in text:
+        text = _BRACKETED_HEADING.sub(_heading_unbracketed, text)
     return text
+
+
+# A heading set in brackets on its own line: "[ ALLERGIES ]", "[PLAN]".
+_BRACKETED_HEADING = re.compile(r"^\[([ \t]*)([A-Z][A-Z /&-]{1,40}?)([ \t]*)\]([ \t]*)$", re.M)
+
+
+def _heading_unbracketed(match: re.Match) -> str:
+    """"[ ALLERGIES ]" -> "  ALLERGIES: " (same length), a heading the sectionizer knows."""
+    return " " + match.group(1) + match.group(2) + ":" + match.group(3) + match.group(4)
 
 
 def _unit_for_rn(match: re.Match) -> str:

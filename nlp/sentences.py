@@ -48,6 +48,8 @@ _OPEN_ENDING = re.compile(
 _NEW_ITEM = re.compile(
     r"[ \t]*(?:[-*\u2022#>]|\d{1,2}[.)]\s|\[|[A-Za-z][\w /()&'-]{0,40}(?::|\.{3,}|[ \t]{2,}))"
 )
+# After a strength ("lidocaine 1%"), a line going on with the drug: "PF 2 mL", "MPF", "3 mL".
+_STRENGTH_GOES_ON = re.compile(r"(?:m?pf\b|preservative|\d+(?:\.\d+)?\s*(?:ml|cc)\b)", re.I)
 # "1st LESI 6/2025 ...": a line that starts with an ordinal starts a statement.
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
 # Dictated paragraphs hard-wrapped by an editor run about this long per line.
@@ -64,6 +66,8 @@ def _hard_wrapped(text: str, line_end: int, next_start: int) -> bool:
     line_start = text.rfind("\n", 0, line_end) + 1
     if _OPEN_ENDING.search(text, max(line_start, line_end - 12), line_end):
         return True
+    if last_visible_char(text, line_end) == "%" and _STRENGTH_GOES_ON.match(text, next_start):
+        return True  # "... + bupivacaine 0.25%" + "PF 2 mL.": the drug's amount follows
     if line_end - line_start < _WRAP_WIDTH or "|" in text[line_start:line_end]:
         return False  # a short line, or a table row ("09:20 | 138/82 | 7 | alert")
     last = last_visible_char(text, line_end)

@@ -587,3 +587,25 @@ def test_drugs_drawn_up_but_not_administered_were_not_given(run):
     )
     assert {m.name for m in result.medications} == {"iohexol"}
     assert result.procedure.procedure_type == "epidurogram"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IV access: 20 g right hand, saline-locked.\nLOR: saline\nDepo-Medrol 80 mg injected.",
+        "[ ALLERGIES ]\n Morphine ..... hives\n\n[ PROCEDURE ]\nLOR to saline. Depo-Medrol 80 mg "
+        "injected.",
+    ],
+)
+def test_saline_locks_lor_fields_and_bracketed_allergy_headings_are_not_drugs_given(run, text):
+    names = {m.name for m in run("PROCEDURE: L4-5 ILESI under fluoro.\n" + text).medications}
+    assert names == {"methylprednisolone acetate"}
+
+
+def test_a_strength_wrapped_onto_the_next_line_keeps_its_volume(run):
+    result = run(
+        "PROCEDURE: L4-5 ILESI under fluoro. LOR to saline.\nInjectate: methylprednisolone "
+        "acetate 80 mg (Depo-Medrol 40 mg/mL, 2 mL) + bupivacaine 0.25%\nPF 2 mL.\n"
+    )
+    bupivacaine = next(m for m in result.medications if m.name == "bupivacaine")
+    assert bupivacaine.volume_ml == 2.0

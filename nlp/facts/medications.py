@@ -48,10 +48,10 @@ _GLUE = re.compile(
 
 
 _TECHNIQUE_SALINE = re.compile(
-    r"(?:resistance|\blor(?:\b|(?=saline|ns\b))|hanging drop)\s*(?:technique\s*)?"
+    r"(?:resistance|\blor(?:\b|(?=saline|ns\b))|hanging drop)\s*(?:technique\s*)?[:=-]?\s*"
     r"(?:(?:to|with|using)\s+)?"
     r"(?:[\w-]+(?:\s+|\s*/\s*)){0,3}(?:saline|ns)\b"
-    r"|(?:saline|ns)\s+(?:flush|syringe|lor\b|loss of resistance)",
+    r"|(?:saline|ns)[\s-]+(?:flush|syringe|lor\b|loss of resistance|lock(?:ed)?\b)",
     re.I,
 )
 # "followed by 1 mL PF NS flush": a measured flush through the needle is injectate too.
