@@ -454,7 +454,9 @@ class AbbreviationTargets:
         pairs.sort(key=lambda pair: (pair[1], -pair[0]))
         return pairs
 
-    def _may_define_a_target(self, doc: Doc, brackets: list[tuple[int, int]]) -> bool:
+    def _may_define_a_target(
+        self, doc: Doc, brackets: list[tuple[int, int]] | None = None
+    ) -> bool:
         """Whether a long-form candidate of scispacy's `filter_matches` holds a target.
 
         The candidates are built from the same bracket pairs as scispacy's matcher finds,
@@ -462,6 +464,8 @@ class AbbreviationTargets:
         candidate, so when no candidate holds a target the detector could not add one."""
         from scispacy.abbreviation import filter_matches
 
+        if brackets is None:
+            brackets = self._brackets(doc)
         if not brackets:
             return False
         targets = sorted((s.start, s.end) for s in doc.spans[TARGET_GROUP])

@@ -25,3 +25,20 @@ def test_definitions_without_targets_skip_the_detector(nlp):
     )
     assert not nlp.get_pipe("esicheck_abbreviations")._may_define_a_target(doc)
     assert "MAS" not in [text for text, _ in _targets(doc)]
+
+
+def test_bracket_pairs_are_those_of_scispacys_matcher_in_its_order(nlp):
+    """The component replaces scispacy's "(" + ")" token matcher by a numpy search; the pairs
+    (with at most eight tokens inside, the rest are dropped by `filter_matches`) and their
+    order must be the matcher's, or the detector's first-seen short forms could change."""
+    component = nlp.get_pipe("esicheck_abbreviations")
+    doc = nlp.make_doc(
+        "Pain (7/10) (VAS (visual analog scale)) at L4-5 (left) ((nested)) and (a b c d e f g h "
+        "i j) then (LIESI) (x)."
+    )
+    matched = [
+        (start, end - 1)
+        for _, start, end in component._detector.matcher(doc)
+        if end - start - 2 <= 8
+    ]
+    assert component._brackets(doc) == matched
