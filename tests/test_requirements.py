@@ -207,6 +207,7 @@ def test_frequency_not_applicable_without_history(run):
         ("Epidural injections in last 12 months: 4 (today = 5th)", 5, "not_met"),
         ("This will be her second epidural steroid injection in the past 12 months.", 2, "met"),
         ("Prior ESI: none in past 12 mo", 1, "met"),
+        ("| ESIs in last 12 months                | 0 prior (today = #1)       |", 1, "met"),
         ("If she returns, that will be her fifth ESI in 12 months.", None, "not_applicable"),
         # A payer limit in a checklist or a plan is not a count of this patient's sessions.
         ("Criteria: [ ] <= 4 injections in 12 months", None, "not_applicable"),

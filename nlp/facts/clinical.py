@@ -1274,7 +1274,7 @@ _CONDITIONAL_AFTER = re.compile(r"\b(?:would|will|could|might)\b", re.I)
 _COMPARED = re.compile(r"[<>\u2264\u2265]=?[ \t]*$")
 # "Epidural injections in last 12 months: 2 (today = 3rd)": a field with today's ordinal.
 _SESSIONS_FIELD = compile_gated(
-    r"\b" + _SESSION_NOUN + r"[ \t]+" + _YEAR_WINDOW + r"[ \t]*[:=-][ \t]*\d{1,2}\b", re.I
+    r"\b" + _SESSION_NOUN + r"[ \t]+" + _YEAR_WINDOW + r"[ \t]*[:=|-][ \t]*\d{1,2}\b", re.I
 )
 
 
