@@ -1053,3 +1053,14 @@ def test_pain_in_a_bordered_ascii_flowsheet_with_an_nrs_column(run):
     )
     scores = {(p.timing, p.value) for p in run(text).pain_scores}
     assert scores == {("pre", 7.0), ("pre", 6.0), ("post", 3.0)}
+
+
+def test_markdown_tables_transposed_pain_and_a_blank_consent_cell(run):
+    text = wrap(
+        "| Procedure | Lumbar ESI, interlaminar, L5-S1 |\n| Informed consent | ___ |\n\n"
+        "## Pain / Function\n\n| Measure | Pre | Post |\n|---|---|---|\n"
+        "| NRS (0-10) | 6 | 1 |\n| ODI | 38% | n/a |\n"
+    )
+    result = run(text)
+    assert {(p.timing, p.value) for p in result.pain_scores} == {("pre", 6.0), ("post", 1.0)}
+    assert not result.consent.documented

@@ -184,7 +184,12 @@ def consent(view: NoteView) -> Consent:
         line_s, line_e = view.line_at(match.start())
         line = view.text[line_s:line_e]
         if cue("blank_inline").search(line):
-            value = line.split(":", 1)[1] if ":" in line else line
+            if ":" in line:
+                value = line.split(":", 1)[1]
+            elif "|" in line:  # "| Informed consent | ___ |": the cells after the label
+                value = view.text[match.end() : line_e]
+            else:
+                value = line
             if not cue("consent_positive").search(cue("blank_inline").sub("", value)):
                 continue
         if cue("consent_negative").search(sentence) or view.in_pasted_note(match.start()):
@@ -493,6 +498,8 @@ def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]
     row_number = 0
     title = ""  # the line above a table: "NURSING FLOWSHEET -- POST" times all its rows
     table_timing = None
+    timed_columns: dict[int, str] = {}  # a "| Measure | Pre | Post |" header's timed columns
+    timed_width = 0
     for line in lines:
         start = position
         position += len(line) + 1
@@ -501,10 +508,25 @@ def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]
         separator = "|" if line.count("|") >= 2 else "\t" if line.count("\t") >= 2 else None
         if separator is None:
             column = None
+            timed_columns = {}
             title = line
             continue
         cells = line.split(separator)
+        if column is None and timed_columns and len(cells) == timed_width:
+            # "| Measure | Pre | Post |" over "| NRS (0-10) | 6 | 1 |": a score per column
+            label = next((cell for cell in cells if cell.strip()), "")
+            if _PAIN_COLUMN.search(label):
+                found += _timed_row_scores(view, cells, start, timed_columns, covered)
+                continue
         if column is None:
+            timed = {
+                i: "pre" if _ROW_PRE.search(cell) else "post"
+                for i, cell in enumerate(cells)
+                if _TIMING_HEAD.fullmatch(cell)
+            }
+            if timed:
+                timed_columns, timed_width = timed, len(cells)
+                continue
             heads = [i for i, cell in enumerate(cells) if _PAIN_COLUMN.search(cell)]
             if heads and not any(re.search(r"\d", cells[i].replace("0-10", "")) for i in heads):
                 column, width, row_number = heads[0], len(cells), 0
@@ -541,6 +563,36 @@ def _flowsheet_pain_scores(view: NoteView, covered: set[int]) -> list[PainScore]
             PainScore(
                 timing=timing,
                 value=value,
+                instrument="unspecified",
+                evidence=[view.evidence(value_start, end, "pain.flowsheet")],
+            )
+        )
+    return found
+
+
+# A column header that is only a timing: "Pre", "Post", "Pre-procedure", "Post (20 min)".
+_TIMING_HEAD = re.compile(r"\s*(?:pre|post)(?:[- ]?(?:procedure|proc|op|injection))?\b[^|\t]{0,12}",
+                          re.I)
+
+
+def _timed_row_scores(
+    view: NoteView, cells: list[str], start: int, timed: dict[int, str], covered: set[int]
+) -> list[PainScore]:
+    """The pain values of one transposed flowsheet row, each timed by its column's header."""
+    found = []
+    for i, timing in timed.items():
+        value_match = re.fullmatch(r"\s*(\d{1,2}(?:\.\d)?)(?:\s*/\s*10)?\s*", cells[i])
+        if value_match is None or float(value_match.group(1)) > 10:
+            continue
+        value_start = start + sum(len(c) + 1 for c in cells[:i]) + value_match.start(1)
+        if value_start in covered:
+            continue
+        covered.add(value_start)
+        end = value_start + len(value_match.group(1))
+        found.append(
+            PainScore(
+                timing=timing,
+                value=float(value_match.group(1)),
                 instrument="unspecified",
                 evidence=[view.evidence(value_start, end, "pain.flowsheet")],
             )
