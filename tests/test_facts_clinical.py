@@ -1064,3 +1064,16 @@ def test_markdown_tables_transposed_pain_and_a_blank_consent_cell(run):
     result = run(text)
     assert {(p.timing, p.value) for p in result.pain_scores} == {("pre", 6.0), ("post", 1.0)}
     assert not result.consent.documented
+
+
+def test_a_country_practitioners_wording_of_consent_diagnosis_and_status(run):
+    text = (
+        "Spinal steroid shot - low back\nSciatic pain R leg x 6 wks. Pain 6/10.\n"
+        "Talked over risks/benefits, pt gave verbal OK.\n"
+        "L5-S1 found by landmarks. 18g Tuohy midline, LOR. Kenalog 40 mg with 4 cc NS injected.\n"
+        "Tolerated OK. Home.\nAuth: pending - verbal OK per payer rep.\n"
+    )
+    result = run(text)
+    assert (result.consent.documented, result.consent.form) == (True, "verbal")
+    assert "radiculopathy" in {d.category for d in result.diagnoses}
+    assert result.post_procedure.documented
